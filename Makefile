@@ -1,0 +1,26 @@
+# The README's two commands: `make demo` and `make test`. Both install what they need first.
+PYTHON ?= python3
+PIP_FLAGS ?=
+
+.PHONY: install data demo test test-slow bench
+
+install:
+	$(PYTHON) -m pip install $(PIP_FLAGS) -q -e ".[test]"
+
+# Real Fashion-MNIST from Debian (optional: the bundled subset is enough for demo and fast tests).
+data:
+	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1)) || echo "note: dataset-fashion-mnist not installed; tests that need it are skipped"; \
+	fi
+
+demo: install
+	$(PYTHON) scripts/demo.py --out demo_output
+
+test: install data
+	$(PYTHON) -m pytest -q tests
+
+test-slow: install data
+	$(PYTHON) -m pytest -q -m slow tests
+
+bench: install
+	$(PYTHON) scripts/benchmarks/bench_sensor.py

@@ -1,0 +1,29 @@
+"""Biologically inspired recurrent vision models (DRC, BL) for Keras 3 / TensorFlow 2."""
+from setuptools import find_packages, setup
+
+setup(
+    name="recurrent-vision",
+    version="0.1.0",
+    description=(
+        "Dynamical Recurrent Classifier (drifting low-resolution sensor + ConvGRU student) "
+        "and the BL recurrent convnet with its speed-accuracy experiments, in Keras 3."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["drc*", "teachers*", "students*", "convrnn_bl*"]),
+    package_data={"drc": ["data/*.npz", "data/*.md"]},
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.0",
+        "numpy",
+        "h5py",
+        "pandas>=2.0",
+        "matplotlib",
+    ],
+    extras_require={
+        "test": ["pytest", "opencv-python-headless"],
+        "cuda": ["tensorflow[and-cuda]>=2.16"],
+    },
+)

@@ -1,0 +1,1 @@
+"""Recurrent students for DRC: ConvGRU2D and student3."""

@@ -1,0 +1,1 @@
+"""Teacher CNNs for DRC: the style nets (v1, v2, baselines) and the split ResNet50."""

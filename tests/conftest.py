@@ -1,0 +1,56 @@
+"""Shared fixtures: quiet TensorFlow, a fixed seed, real data and tiny CIFAR folders."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+
+from drc import datasets
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import keras
+
+    keras.utils.set_random_seed(1234)
+
+
+@pytest.fixture(scope="session")
+def fmnist_subset():
+    """The bundled real Fashion-MNIST subset: (x_train, y_train), (x_test, y_test)."""
+    return datasets.load_fashion_mnist_subset()
+
+
+@pytest.fixture(scope="session")
+def fmnist_full():
+    """The full Fashion-MNIST from Debian's dataset-fashion-mnist; skipped where not installed."""
+    if not os.path.isfile(os.path.join(datasets.DEBIAN_FASHION_MNIST, "train-images-idx3-ubyte.gz")):
+        pytest.skip("Debian package dataset-fashion-mnist is not installed (make data)")
+    return datasets.read_fashion_mnist_folder(datasets.DEBIAN_FASHION_MNIST)
+
+
+def make_tiny_cifar(root, n_classes=10, n_train=60, n_test=20, seed=0, real=True):
+    """Writes a tiny CIFAR folder in the official pickle layout under root and returns root.
+
+    With real=True the images are real Fashion-MNIST images (resized to 32x32, grey -> RGB).
+    """
+    rng = np.random.default_rng(seed)
+    (xs, ys), _ = datasets.load_fashion_mnist_subset()
+    idx = rng.choice(len(xs), n_train + n_test, replace=False)
+    imgs = np.pad(xs[idx], ((0, 0), (2, 2), (2, 2), (0, 0)))
+    imgs = np.repeat(imgs, 3, axis=-1) if real else rng.integers(0, 256, imgs.shape[:3] + (3,), dtype=np.uint8)
+    labels = ys[idx] % n_classes if n_classes <= 10 else rng.integers(0, n_classes, len(idx))
+    folder = os.path.join(root, datasets.CIFAR_FOLDERS[f"cifar{n_classes}"])
+    datasets.write_cifar_folder(folder, imgs[:n_train], labels[:n_train], imgs[n_train:], labels[n_train:], n_classes)
+    return str(root)
+
+
+@pytest.fixture
+def tiny_cifar10(tmp_path):
+    return make_tiny_cifar(tmp_path, 10)
+
+
+@pytest.fixture
+def tiny_cifar100(tmp_path):
+    return make_tiny_cifar(tmp_path, 100)
