@@ -1,0 +1,145 @@
+"""The DRC's low-resolution sensor as one vectorised TensorFlow operation.
+
+Semantics of the original (``dataset/SYCLOP_env.py``): the preprocessed image is scaled by 1/256
+and zero-padded by ``pad`` (100) pixels on every side; a ``window`` x ``window`` crop is taken at
+position q = (q0, q1), rows ``[P - q1 - window, P - q1)`` and columns ``[q0, q0 + window)`` of the
+padded image (P its height): q0 is the column and q1 the row counted from the bottom; then the
+crop is shrunk to ``res`` x ``res`` by OpenCV's ``resize(INTER_CUBIC)``.
+
+Cubic resizing is linear and separable, so a frame is ``R_q @ image @ C_q^T`` per channel, where
+R_q (res x H) and C_q (res x W) are the fixed (res x window) OpenCV-cubic matrix shifted to the
+crop's offset, with the columns that fall in the zero padding dropped. Building R_q and C_q is a
+gather; applying them is two einsums, for a whole batch of images and time steps at once.
+"""
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+PAD = 100
+SCALE = 1.0 / 256
+WINDOW = 32
+UP_SAMPLE_WINDOW = 56
+CUBIC_A = -0.75
+
+
+def _cubic_weights(t):
+    """OpenCV's four cubic interpolation weights (a = -0.75) for fractional offset t."""
+    a = CUBIC_A
+    w0 = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a
+    w1 = ((a + 2) * t - (a + 3)) * t * t + 1
+    w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1
+    return np.array([w0, w1, w2, 1 - w0 - w1 - w2], dtype=np.float32)
+
+
+def cubic_resize_matrix(src_size, dst_size):
+    """The (dst_size, src_size) matrix M with ``M @ v`` = OpenCV INTER_CUBIC resize of v.
+
+    Source coordinate of output pixel d is (d + 0.5) * src/dst - 0.5; taps at floor - 1 .. floor
+    + 2 with replicated borders, as OpenCV does (no antialiasing when shrinking).
+    """
+    scale = src_size / dst_size
+    m = np.zeros((dst_size, src_size), dtype=np.float64)
+    for d in range(dst_size):
+        x = np.float32((d + 0.5) * scale - 0.5)
+        base = math.floor(x)
+        weights = _cubic_weights(np.float32(x - base))
+        for k, w in enumerate(weights):
+            m[d, min(max(base - 1 + k, 0), src_size - 1)] += w
+    return m.astype(np.float32)
+
+
+def resolution_matrix(window, res, up_to_window=False):
+    """Operator from a window-pixel line to what the sensor outputs: down to ``res`` by cubic
+    resizing, and with ``up_to_window`` back up to ``window`` (the original's bad_res101)."""
+    down = cubic_resize_matrix(window, res)
+    return cubic_resize_matrix(res, window) @ down if up_to_window else down
+
+
+def _shifted_operator(matrix, offsets, size):
+    """Places ``matrix`` (out, window) at each start ``offsets`` (...,) of a line of ``size``
+    pixels; pixels of the window outside the line are the zero padding. Returns (..., size, out)."""
+    window = matrix.shape[1]
+    table = tf.concat([tf.transpose(matrix), tf.zeros((1, matrix.shape[0]), matrix.dtype)], axis=0)
+    idx = tf.range(size, dtype=offsets.dtype) - offsets[..., None]
+    idx = tf.where((idx >= 0) & (idx < window), idx, window)
+    return tf.gather(table, idx)
+
+
+def sensor_frames(images, positions, res, window=WINDOW, pad=PAD, scale=SCALE, up_to_window=False):
+    """Sensor frames for a batch of images and trajectories.
+
+    images: (B, H, W, C) float images (already preprocessed); positions: (B, T, 2) integer q =
+    (q0 column, q1 row from the bottom) in padded coordinates. Returns (B, T, res, res, C)
+    float32 frames (``window`` x ``window`` with ``up_to_window``).
+    """
+    images = tf.convert_to_tensor(images, tf.float32)
+    positions = tf.cast(positions, tf.int32)
+    height, width = images.shape[1], images.shape[2]
+    if height is None or width is None:
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+    matrix = tf.constant(resolution_matrix(window, res, up_to_window))
+    row0 = height + pad - positions[..., 1] - window
+    col0 = positions[..., 0] - pad
+    rows = _shifted_operator(matrix, row0, height)
+    cols = _shifted_operator(matrix, col0, width)
+    partial = tf.einsum("bthi,bhwc->btiwc", rows, images)
+    return tf.einsum("btiwc,btwj->btijc", partial, cols) * scale
+
+
+def padded_size(image_size, pad=PAD):
+    """Height (or width) of the padded image: positions are normalised by it."""
+    return image_size + 2 * pad
+
+
+def default_start(image_size, window=WINDOW, pad=PAD):
+    """The agent's starting position: half its largest position (max_q // 2) on each axis."""
+    return (padded_size(image_size, pad) - window) // 2
+
+
+def position_inputs(positions, image_size, res, broadcast, pad=PAD):
+    """The student's position input: q / P as (B, T, 2), or broadcast to (B, T, res, res, 2)."""
+    q = tf.cast(positions, tf.float32) / float(padded_size(image_size, pad))
+    if broadcast == 1:
+        return tf.tile(q[:, :, None, None, :], [1, 1, res, res, 1])
+    return q
+
+
+def left_pad(sequence, max_length):
+    """Left-pads the time axis (axis 1) with zeros to max_length, as the original does."""
+    missing = max_length - sequence.shape[1]
+    if missing <= 0:
+        return sequence
+    paddings = [[0, 0], [missing, 0]] + [[0, 0]] * (len(sequence.shape) - 2)
+    return tf.pad(sequence, paddings)
+
+
+@keras.saving.register_keras_serializable(package="drc")
+class DRCSensor(keras.layers.Layer):
+    """The sensor as a Keras layer: inputs (images, positions) -> (frames, position inputs).
+
+    Lets a model make its sensor movies on the accelerator; frames are left-padded to
+    ``max_length`` like the original's sequences. Non-trainable and serialisable.
+    """
+
+    def __init__(self, res=8, window=WINDOW, pad=PAD, broadcast=0, max_length=None,
+                 up_to_window=False, **kwargs):
+        kwargs["trainable"] = False
+        super().__init__(**kwargs)
+        self.res, self.window, self.pad = res, window, pad
+        self.broadcast, self.max_length, self.up_to_window = broadcast, max_length, up_to_window
+
+    def call(self, images, positions):
+        frames = sensor_frames(images, positions, self.res, self.window, self.pad,
+                               up_to_window=self.up_to_window)
+        where = position_inputs(positions, images.shape[1], self.res, self.broadcast, self.pad)
+        if self.max_length:
+            frames, where = left_pad(frames, self.max_length), left_pad(where, self.max_length)
+        return frames, where
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(res=self.res, window=self.window, pad=self.pad, broadcast=self.broadcast,
+                      max_length=self.max_length, up_to_window=self.up_to_window)
+        return config
