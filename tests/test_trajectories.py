@@ -88,7 +88,7 @@ def test_batch_and_single_samplers_match_the_reference(style):
     batch = T.sample_trajectories(20000, n, style, 0.5, (100, 100), rng=np.random.default_rng(8))
     assert batch.shape == (20000, n, 2) and batch.dtype == np.int64
     if style == "xx1_intoy_rucci":  # the drift trace starts one 1 ms step away from the start
-        assert np.abs(batch[:, 0] - 100).max() <= 2
+        assert np.abs(batch[:, 0] - 100).max() <= 4
     else:
         assert np.all(batch[:, 0] == 100)
     close(T.step_statistics(batch), ref)
