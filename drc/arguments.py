@@ -1,0 +1,194 @@
+"""The command-line flags shared by ``scripts/cifar_style.py`` and ``scripts/DRC_training.py``.
+
+``default_parameters()`` is the parent parser of both scripts: every flag of the original's
+``default_parameters`` (same names, types, defaults and ``--x/--no-x`` pairs) plus four optional
+flags of this package: ``--data_dir``, ``--dataset``, ``--val_size`` and ``--resnet_weights``.
+
+Scripts build their parser with ``ArgumentParser(parents=[default_parameters()])`` (errors on one
+line), may ask ``explicit_dests(parser, argv)`` which flags the user actually typed, and run their
+``main`` through ``run_cli`` so that known user errors end as one line on stderr with exit code 2.
+"""
+import argparse
+import os
+import sys
+
+TOPOLOGIES = ("default", "v2", "resnet50_on_imagenet")
+DATASET_CHOICES = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset")
+DATASET_CLASSES = {"cifar10": 10, "cifar100": 100, "fashion_mnist": 10, "fashion_mnist_subset": 10}
+RESNET_WEIGHTS_ENV = "DRC_RESNET_WEIGHTS"
+DATA_DIR_ENV = "DRC_DATA_DIR"
+EXIT_USAGE = 2
+
+
+class UsageError(ValueError):
+    """A problem with what the user asked for (flags, paths, files); reported as one line."""
+
+
+def _pair(parser, name, help_on):
+    """Adds the original's ``--name`` / ``--no-name`` pair writing one boolean ``dest``."""
+    parser.add_argument(f"--{name}", dest=name, action="store_true", help=help_on)
+    parser.add_argument(f"--no-{name}", dest=name, action="store_false", help=argparse.SUPPRESS)
+
+
+def default_parameters():
+    """The shared parent parser (``add_help=False``): all of the original's flags plus ours."""
+    p = argparse.ArgumentParser(add_help=False)
+
+    g = p.add_argument_group("run")
+    g.add_argument("--run_name_prefix", default="DRC_training", type=str, help="prefix of the run's name")
+    g.add_argument("--run_index", default=10, type=int, help="index of the run (recorded only)")
+    g.add_argument("--verbose", default=2, type=int, help="Keras fit verbosity (0, 1 = progress bar, 2)")
+    _pair(g, "testmode", "quick run: one decoder epoch (--no-testmode to undo)")
+
+    g = p.add_argument_group("student")
+    g.add_argument("--epochs", default=100, type=int, help="training epochs")
+    g.add_argument("--int_epochs", default=1, type=int, help="internal epochs per epoch (legacy)")
+    g.add_argument("--decoder_epochs", default=10, type=int, help="epochs of back-end retraining")
+    g.add_argument("--num_feature", default=64, type=int, help="filters of the student's last block")
+    g.add_argument("--rnn_layer1", default=32, type=int, help="filters of the student's first block")
+    g.add_argument("--rnn_layer2", default=64, type=int, help="filters of the student's second block")
+    g.add_argument("--time_pool", default="average_pool",
+                   help="pooling over time: max_pool, average_pool or 0 (none)")
+    g.add_argument("--upsample", default=7, type=int, help="spatial upsampling of the student's input (0: none)")
+    g.add_argument("--conv_rnn_type", default="gru", type=str, help="gru (ConvGRU2D) or lstm (ConvLSTM2D)")
+    g.add_argument("--student_nl", default="relu", type=str, help="activation of the student's last block")
+    g.add_argument("--dropout", default=0.0, type=float, help="student input dropout")
+    g.add_argument("--rnn_dropout", default=0.0, type=float, help="student recurrent dropout")
+    g.add_argument("--pretrained_student_path", default=None, type=str, help="load this student instead of a new one")
+    g.add_argument("--decoder_optimizer", default="SGD", type=str, help="Adam or SGD for back-end retraining")
+    _pair(g, "skip_student_training", "do not train the student (--no-... to undo)")
+    _pair(g, "fine_tune_student", "train the student together with the back end")
+    _pair(g, "layer_norm_student", "LayerNormalization on the student's output (default on)")
+    _pair(g, "batch_norm_student", "BatchNormalization on the student's output")
+    g.add_argument("--val_set_mult", default=5, type=int,
+                   help="repetitions of the validation set (averages out trajectory noise)")
+
+    g = p.add_argument_group("sensor and trajectories")
+    g.add_argument("--trajectory_index", default=0, type=int, help="recorded only (legacy)")
+    g.add_argument("--res", default=8, type=int, help="sensor resolution (pixels per side)")
+    g.add_argument("--trajectories_num", default=-1, type=int,
+                   help="-1: a new trajectory per image; N > 0: N+1 fixed ones; 0: one for all")
+    g.add_argument("--broadcast", default=1, type=int,
+                   help="1: positions as extra image channels; 0: positions as a separate (n, 2) input")
+    g.add_argument("--loss", default="mean_squared_error", type=str, help="student loss")
+    g.add_argument("--noise", default=0.5, type=float, help="angular noise of the const_p_noise style")
+    g.add_argument("--max_length", default=5, type=int, help="sequence length the student sees")
+
+    g = p.add_argument_group("teacher")
+    g.add_argument("--network_topology", default="resnet50_on_imagenet", type=str, choices=TOPOLOGIES,
+                   help="teacher: default (v1), v2 or resnet50_on_imagenet")
+    g.add_argument("--resblocks", default=3, type=int, help="residual blocks of the v1 teacher's back end")
+    g.add_argument("--student_version", default=3, type=int, help="student architecture (3: student3)")
+    g.add_argument("--last_layer_size", default=128, type=int, help="units of the teacher's fc1")
+    g.add_argument("--dropout1", default=0.2, type=float, help="teacher dropout after the first pooling")
+    g.add_argument("--dropout2", default=0.0, type=float, help="teacher dropout after fc1")
+    g.add_argument("--dataset_norm", default=128.0, type=float,
+                   help="images are divided by this after subtracting the mean image")
+    _pair(g, "dataset_center", "subtract the training mean image (default on)")
+    _pair(g, "dense_interface", "a linear 64-filter conv at the front end's output")
+    _pair(g, "layer_norm_res", "LayerNormalization in the residual blocks (default on)")
+    _pair(g, "layer_norm_2", "LayerNormalization before the teacher's classifier (default on)")
+    _pair(g, "skip_conn", "skip connections in the residual blocks (default on)")
+    _pair(g, "last_maxpool_en", "2x2 max pooling before the classifier (else 1x1)")
+    _pair(g, "resnet_mode", "ResNet50 (caffe) preprocessing of the images")
+    g.add_argument("--nl", default="relu", type=str, help="teacher activation")
+    g.add_argument("--stopping_patience", default=10, type=int, help="early-stopping patience (epochs)")
+    g.add_argument("--learning_patience", default=5, type=int, help="learning-rate reduction patience (epochs)")
+    g.add_argument("--manual_suffix", default="", type=str, help="suffix of the run's name")
+    _pair(g, "data_augmentation", "rotation, shift and flip augmentation (default on)")
+    g.add_argument("--rotation_range", default=0.0, type=float, help="augmentation: rotation range (degrees)")
+    g.add_argument("--width_shift_range", default=0.1, type=float, help="augmentation: shift (fraction of width)")
+    g.add_argument("--height_shift_range", default=0.1, type=float, help="augmentation: shift (fraction of height)")
+
+    g = p.add_argument_group("drift trajectories")
+    g.add_argument("--time_sec", default=0.3, type=float, help="duration of a realistic drift trajectory")
+    g.add_argument("--traj_out_scale", default=4.0, type=float, help="drift scale in sensor pixels")
+    _pair(g, "snellen", "drift statistics of the Snellen task (default on)")
+    g.add_argument("--vm_kappa", default=0.0, type=float, help="von Mises walk concentration")
+
+    g = p.add_argument_group("data and weights (new in this package)")
+    g.add_argument("--data_dir", default=None, type=str,
+                   help=f"folder holding cifar-10-batches-py/ or cifar-100-python/ (else ${DATA_DIR_ENV}, "
+                        "Keras' cache, then a download)")
+    g.add_argument("--dataset", default=None, choices=DATASET_CHOICES,
+                   help="image dataset; default: cifar10 or cifar100 according to --n_classes")
+    g.add_argument("--val_size", default=5000, type=int, help="last training images held out for validation")
+    g.add_argument("--resnet_weights", default=None, type=str,
+                   help=f"ResNet50 initial weights: imagenet, none or a .h5 path (else ${RESNET_WEIGHTS_ENV}, "
+                        "else imagenet)")
+
+    p.set_defaults(data_augmentation=True, layer_norm_res=True, layer_norm_student=True,
+                   batch_norm_student=False, layer_norm_2=True, skip_conn=True, last_maxpool_en=True,
+                   testmode=False, dataset_center=True, dense_interface=False, resnet_mode=True,
+                   skip_student_training=False, fine_tune_student=False, snellen=True)
+    return p
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse.ArgumentParser whose errors are one line (``prog: error: ...``), exit code 2."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+_NOT_GIVEN = object()
+
+
+def explicit_dests(parser, argv=None):
+    """The ``dest`` names the command line ``argv`` sets explicitly (defaults excluded).
+
+    Lets a script tell ``--res 8`` typed by the user from the default 8. ``argv`` must already
+    parse (parse it first: errors are reported there).
+    """
+    probe = argparse.Namespace(**{a.dest: _NOT_GIVEN for a in parser._actions if a.dest != argparse.SUPPRESS})
+    parsed, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv, namespace=probe)
+    return {k for k, v in vars(parsed).items() if v is not _NOT_GIVEN}
+
+
+def resolve_dataset(dataset, n_classes):
+    """The dataset name for ``--dataset`` and ``--n_classes``; a UsageError when they disagree."""
+    if dataset is None:
+        if n_classes not in (10, 100):
+            raise UsageError(f"--n_classes {n_classes}: CIFAR has 10 or 100 classes")
+        return f"cifar{n_classes}"
+    if dataset not in DATASET_CLASSES:
+        raise UsageError(f"--dataset {dataset}: unknown; allowed: {', '.join(DATASET_CHOICES)}")
+    if DATASET_CLASSES[dataset] != n_classes:
+        raise UsageError(f"--dataset {dataset} has {DATASET_CLASSES[dataset]} classes, "
+                         f"but --n_classes is {n_classes}")
+    return dataset
+
+
+def resnet_weights_choice(value=None):
+    """``--resnet_weights``, else ``$DRC_RESNET_WEIGHTS``, else 'imagenet'."""
+    return value or os.environ.get(RESNET_WEIGHTS_ENV) or "imagenet"
+
+
+def _known_errors():
+    from drc.datasets import DatasetNotFoundError
+
+    return (UsageError, DatasetNotFoundError, FileExistsError, FileNotFoundError)
+
+
+def error_line(prog, err):
+    """The one-line message for a known error: ``prog: error: <message>``."""
+    message = " ".join(str(err).split()) or type(err).__name__
+    return f"{prog}: error: {message}"
+
+
+def run_cli(main, argv=None, prog=None, interrupt_hint=None):
+    """Runs ``main(argv)``; known user errors print one line on stderr and exit with code 2.
+
+    Known errors: UsageError (and subclasses), DatasetNotFoundError, FileExistsError,
+    FileNotFoundError. Ctrl-C exits with code 130 and one line (plus ``interrupt_hint``).
+    Anything else is a bug and keeps its traceback.
+    """
+    prog = prog or os.path.basename(sys.argv[0])
+    try:
+        return main(argv)
+    except _known_errors() as err:
+        print(error_line(prog, err), file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted" + (f"; {interrupt_hint}" if interrupt_hint else ""), file=sys.stderr)
+        sys.exit(130)
