@@ -24,7 +24,7 @@ class UsageError(ValueError):
     """A problem with what the user asked for (flags, paths, files); reported as one line."""
 
 
-def _pair(parser, name, help_on):
+def add_bool_pair(parser, name, help_on):
     """Adds the original's ``--name`` / ``--no-name`` pair writing one boolean ``dest``."""
     parser.add_argument(f"--{name}", dest=name, action="store_true", help=help_on)
     parser.add_argument(f"--no-{name}", dest=name, action="store_false", help=argparse.SUPPRESS)
@@ -38,7 +38,7 @@ def default_parameters():
     g.add_argument("--run_name_prefix", default="DRC_training", type=str, help="prefix of the run's name")
     g.add_argument("--run_index", default=10, type=int, help="index of the run (recorded only)")
     g.add_argument("--verbose", default=2, type=int, help="Keras fit verbosity (0, 1 = progress bar, 2)")
-    _pair(g, "testmode", "quick run: one decoder epoch (--no-testmode to undo)")
+    add_bool_pair(g, "testmode", "quick run: one decoder epoch (--no-testmode to undo)")
 
     g = p.add_argument_group("student")
     g.add_argument("--epochs", default=100, type=int, help="training epochs")
@@ -56,10 +56,10 @@ def default_parameters():
     g.add_argument("--rnn_dropout", default=0.0, type=float, help="student recurrent dropout")
     g.add_argument("--pretrained_student_path", default=None, type=str, help="load this student instead of a new one")
     g.add_argument("--decoder_optimizer", default="SGD", type=str, help="Adam or SGD for back-end retraining")
-    _pair(g, "skip_student_training", "do not train the student (--no-... to undo)")
-    _pair(g, "fine_tune_student", "train the student together with the back end")
-    _pair(g, "layer_norm_student", "LayerNormalization on the student's output (default on)")
-    _pair(g, "batch_norm_student", "BatchNormalization on the student's output")
+    add_bool_pair(g, "skip_student_training", "do not train the student (--no-... to undo)")
+    add_bool_pair(g, "fine_tune_student", "train the student together with the back end")
+    add_bool_pair(g, "layer_norm_student", "LayerNormalization on the student's output (default on)")
+    add_bool_pair(g, "batch_norm_student", "BatchNormalization on the student's output")
     g.add_argument("--val_set_mult", default=5, type=int,
                    help="repetitions of the validation set (averages out trajectory noise)")
 
@@ -84,18 +84,18 @@ def default_parameters():
     g.add_argument("--dropout2", default=0.0, type=float, help="teacher dropout after fc1")
     g.add_argument("--dataset_norm", default=128.0, type=float,
                    help="images are divided by this after subtracting the mean image")
-    _pair(g, "dataset_center", "subtract the training mean image (default on)")
-    _pair(g, "dense_interface", "a linear 64-filter conv at the front end's output")
-    _pair(g, "layer_norm_res", "LayerNormalization in the residual blocks (default on)")
-    _pair(g, "layer_norm_2", "LayerNormalization before the teacher's classifier (default on)")
-    _pair(g, "skip_conn", "skip connections in the residual blocks (default on)")
-    _pair(g, "last_maxpool_en", "2x2 max pooling before the classifier (else 1x1)")
-    _pair(g, "resnet_mode", "ResNet50 (caffe) preprocessing of the images")
+    add_bool_pair(g, "dataset_center", "subtract the training mean image (default on)")
+    add_bool_pair(g, "dense_interface", "a linear 64-filter conv at the front end's output")
+    add_bool_pair(g, "layer_norm_res", "LayerNormalization in the residual blocks (default on)")
+    add_bool_pair(g, "layer_norm_2", "LayerNormalization before the teacher's classifier (default on)")
+    add_bool_pair(g, "skip_conn", "skip connections in the residual blocks (default on)")
+    add_bool_pair(g, "last_maxpool_en", "2x2 max pooling before the classifier (else 1x1)")
+    add_bool_pair(g, "resnet_mode", "ResNet50 (caffe) preprocessing of the images")
     g.add_argument("--nl", default="relu", type=str, help="teacher activation")
     g.add_argument("--stopping_patience", default=10, type=int, help="early-stopping patience (epochs)")
     g.add_argument("--learning_patience", default=5, type=int, help="learning-rate reduction patience (epochs)")
     g.add_argument("--manual_suffix", default="", type=str, help="suffix of the run's name")
-    _pair(g, "data_augmentation", "rotation, shift and flip augmentation (default on)")
+    add_bool_pair(g, "data_augmentation", "rotation, shift and flip augmentation (default on)")
     g.add_argument("--rotation_range", default=0.0, type=float, help="augmentation: rotation range (degrees)")
     g.add_argument("--width_shift_range", default=0.1, type=float, help="augmentation: shift (fraction of width)")
     g.add_argument("--height_shift_range", default=0.1, type=float, help="augmentation: shift (fraction of height)")
@@ -103,7 +103,7 @@ def default_parameters():
     g = p.add_argument_group("drift trajectories")
     g.add_argument("--time_sec", default=0.3, type=float, help="duration of a realistic drift trajectory")
     g.add_argument("--traj_out_scale", default=4.0, type=float, help="drift scale in sensor pixels")
-    _pair(g, "snellen", "drift statistics of the Snellen task (default on)")
+    add_bool_pair(g, "snellen", "drift statistics of the Snellen task (default on)")
     g.add_argument("--vm_kappa", default=0.0, type=float, help="von Mises walk concentration")
 
     g = p.add_argument_group("data and weights (new in this package)")

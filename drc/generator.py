@@ -22,13 +22,16 @@ class DRC_dataset_generator(keras.utils.PyDataset):
     ``kwargs`` go to ``syclopic_function`` (``generate_drc_images``: res, n_samples, style, ...),
     except ``workers``, ``use_multiprocessing`` and ``max_queue_size``, which go to PyDataset.
     ``augmenter`` (optional) maps a batch of images to augmented images before the sensor.
+    ``block_batches``: with fresh independent trajectories per image (``n_trajectories=-1``) and
+    one worker, movies are made for this many batches per call, which amortises the per-call
+    overhead without changing what any batch contains in distribution.
     """
 
     def __init__(self, images, labels, batch_size=None, movie_dim=None, position_dim=None, n_classes=None,
                  shuffle=True, syclopic_function=generate_drc_images, retutn_x0_only=False,
                  prep_data_per_batch=False, one_hot_labels=False, one_random_sample=False, validation_mode=False,
                  loud_en=False, teacher=None, preprocess_fun=lambda x: x, augmenter=None,
-                 teacher_cache_bytes=2 ** 31, **kwargs):
+                 teacher_cache_bytes=2 ** 31, block_batches=16, **kwargs):
         super().__init__(**{k: kwargs.pop(k) for k in PYDATASET_ARGS if k in kwargs})
         if batch_size is None or batch_size < 1:
             raise ValueError(f"batch_size={batch_size!r}; need a positive int")
@@ -57,6 +60,9 @@ class DRC_dataset_generator(keras.utils.PyDataset):
                 self.teacher_targets = teacher.predict(self.images, batch_size=256, verbose=0)
         self.indexes = np.arange(len(self.images))
         self.full_syclopic_view = self.epoch_images = None
+        independent = kwargs.get("n_trajectories", 20) == -1 and syclopic_function is generate_drc_images
+        self.block_batches = block_batches if independent and self.workers <= 1 else 1
+        self._block = (None, None)
         self._new_epoch()
 
     def __len__(self):
@@ -69,6 +75,7 @@ class DRC_dataset_generator(keras.utils.PyDataset):
         return self.syclopic_function(images, loud=self.loud, rng=self.rng, **self.kwargs)
 
     def _new_epoch(self):
+        self._block = (None, None)
         if self.shuffle:
             self.rng.shuffle(self.indexes)
         if not self.prep_data_per_batch:
@@ -84,8 +91,7 @@ class DRC_dataset_generator(keras.utils.PyDataset):
             raise IndexError(f"batch {index} out of range; the generator has {len(self)} batches")
         ids = self.indexes[index * self.batch_size:(index + 1) * self.batch_size]
         if self.prep_data_per_batch:
-            images = self._augmented(self.images[ids])
-            frames, positions = self._views(images)
+            images, frames, positions = self._fresh_views(index)
             self.loud = False
         else:
             images = self.epoch_images[ids]
@@ -99,6 +105,16 @@ class DRC_dataset_generator(keras.utils.PyDataset):
         if self.retutn_x0_only:
             return frames, target
         return (frames, positions), target
+
+    def _fresh_views(self, index):
+        """(images, frames, positions) of batch ``index``, made a block of batches at a time."""
+        block, offset = divmod(index, self.block_batches)
+        if self._block[0] != block:
+            size = self.block_batches * self.batch_size
+            images = self._augmented(self.images[self.indexes[block * size:(block + 1) * size]])
+            self._block = (block, (images,) + tuple(self._views(images)))
+        part = slice(offset * self.batch_size, (offset + 1) * self.batch_size)
+        return tuple(a[part] for a in self._block[1])
 
     def _targets(self, ids, images):
         if self.teacher is None:

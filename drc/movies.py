@@ -81,26 +81,38 @@ def select_trajectories(n_images, n_samples, style, noise, start, mixed_state=Tr
     return np.broadcast_to(chosen, (n_images,) + chosen.shape[1:]).copy()
 
 
+def movie_fn(res, window, up_to_window, max_length, broadcast, method="auto"):
+    """A function from (images, positions) to padded (frames, position inputs)."""
+
+    def movies(images, positions):
+        frames = sensor.sensor_frames(images, positions, res, window, up_to_window=up_to_window, method=method)
+        where = sensor.position_inputs(positions, images.shape[1], res, broadcast)
+        return sensor.left_pad(frames, max_length), sensor.left_pad(where, max_length)
+
+    return movies
+
+
 @functools.lru_cache(maxsize=32)
-def _compiled_sensor(res, window, up_to_window):
-    return tf.function(functools.partial(sensor.sensor_frames, res=res, window=window, up_to_window=up_to_window),
-                       jit_compile=True, reduce_retracing=True)
+def compiled_movies(res, window, up_to_window, max_length, broadcast):
+    """``movie_fn`` compiled with XLA (which fuses the filter-and-gather sensor)."""
+    return tf.function(movie_fn(res, window, up_to_window, max_length, broadcast), jit_compile=True,
+                       reduce_retracing=True)
 
 
-def movie_frames(images, positions, res, window, up_to_window=False):
-    """Frames (N, T, res, res, C) as float32 NumPy for NumPy images, in fixed-size chunks."""
-    run = _compiled_sensor(res, window, up_to_window)
-    out = []
-    for i in range(0, len(images), CHUNK):
-        chunk = images[i:i + CHUNK]
+def make_movies(images, positions, res, window, max_length, broadcast=0, up_to_window=False):
+    """Padded frames and position inputs as float32 NumPy arrays, in fixed-size chunks."""
+    run = compiled_movies(res, window, up_to_window, max_length, broadcast)
+    frames, where = [], []
+    for i in range(0, max(len(images), 1), CHUNK):
+        chunk, pos = images[i:i + CHUNK], positions[i:i + CHUNK]
         n = len(chunk)
-        if n < CHUNK and len(images) > CHUNK:  # keep one compiled shape
+        if n < CHUNK < len(images):  # pad the last chunk: one compiled shape
             chunk = np.concatenate([chunk, np.zeros((CHUNK - n,) + chunk.shape[1:], chunk.dtype)])
-            pos = np.concatenate([positions[i:i + n], np.zeros((CHUNK - n,) + positions.shape[1:], positions.dtype)])
-        else:
-            pos = positions[i:i + n]
-        out.append(run(tf.constant(chunk, tf.float32), tf.constant(pos, tf.int32)).numpy()[:n])
-    return np.concatenate(out) if out else np.zeros((0, positions.shape[1], res, res, images.shape[-1]), np.float32)
+            pos = np.concatenate([pos, np.zeros((CHUNK - n,) + pos.shape[1:], pos.dtype)])
+        f, w = run(tf.constant(chunk, tf.float32), tf.constant(pos, tf.int32))
+        frames.append(f.numpy()[:n])
+        where.append(w.numpy()[:n])
+    return np.concatenate(frames), np.concatenate(where)
 
 
 def generate_drc_images(images, res, n_samples=5, mixed_state=True, add_traject=True, trajectory_list=0,
@@ -130,8 +142,5 @@ def generate_drc_images(images, res, n_samples=5, mixed_state=True, add_traject=
                                     trajectory_list, rng, **kwargs)
     if loud:
         print("trajectory of the last image:", positions[-1].tolist())
-    frames = sensor.left_pad(movie_frames(images, positions, res, window, up_to_window), max_length)
-    if not add_traject:
-        return np.asarray(frames)
-    where = sensor.left_pad(sensor.position_inputs(positions, height, res, broadcast), max_length)
-    return np.asarray(frames), np.asarray(where)
+    frames, where = make_movies(images, positions, res, window, max_length, broadcast, up_to_window)
+    return (frames, where) if add_traject else frames

@@ -67,21 +67,69 @@ def _shifted_operator(matrix, offsets, size):
     return tf.gather(table, idx)
 
 
-def sensor_frames(images, positions, res, window=WINDOW, pad=PAD, scale=SCALE, up_to_window=False):
+def separable_taps(window, res, up_to_window=False):
+    """(weights, first_tap, stride) when every output pixel of the resize uses the same taps at
+    a fixed stride with no border clamping (e.g. 32 -> 8: taps [-3, 19, 19, -3] / 32 at stride
+    4), else None. Then the sensor is a 4x4 filter of the image sampled at the crop's grid."""
+    if up_to_window or window % res:
+        return None
+    m = resolution_matrix(window, res)
+    stride = window // res
+    first = int(np.flatnonzero(m[0])[0]) if np.any(m[0]) else 0
+    weights = m[0, first:first + 4]
+    expected = np.zeros_like(m)
+    for d in range(res):
+        if first + stride * d + 4 > window:
+            return None
+        expected[d, first + stride * d:first + stride * d + len(weights)] = weights
+    if not np.array_equal(expected, m):
+        return None
+    return np.pad(weights, (0, 4 - len(weights))).astype(np.float32), first, stride
+
+
+def _filtered_frames(images, row0, col0, taps, res, scale):
+    """Frames by filtering each image once with the separable taps and gathering the grid."""
+    weights, first, stride = taps
+    k = len(weights)
+    height, width = images.shape[1], images.shape[2]
+    padded = tf.pad(images, [[0, 0], [k - 1, k], [k - 1, k], [0, 0]])
+    rows = sum(float(w) * padded[:, u:u + height + k, :, :] for u, w in enumerate(weights) if w)
+    filtered = sum(float(w) * rows[:, :, v:v + width + k, :] for v, w in enumerate(weights) if w)
+    # filtered[y + k - 1, x + k - 1] = sum_uv w_u w_v image[y + u, x + v]; index H + k - 1 is 0
+    grid = first + stride * tf.range(res, dtype=row0.dtype)
+
+    def index(start, size):
+        idx = start[..., None] + grid + (k - 1)
+        return tf.where((idx >= 0) & (idx < size + k - 1), idx, size + k - 1)
+
+    rows_f, cols_f = height + k, width + k
+    image_idx = tf.range(tf.shape(images)[0], dtype=row0.dtype)[:, None, None, None] * (rows_f * cols_f)
+    flat = (image_idx + index(row0, height)[..., :, None] * cols_f + index(col0, width)[..., None, :])
+    channels = images.shape[-1] if images.shape[-1] is not None else tf.shape(images)[-1]
+    return tf.gather(tf.reshape(filtered, [-1, channels]), flat) * scale
+
+
+def sensor_frames(images, positions, res, window=WINDOW, pad=PAD, scale=SCALE, up_to_window=False,
+                  method="auto"):
     """Sensor frames for a batch of images and trajectories.
 
     images: (B, H, W, C) float images (already preprocessed); positions: (B, T, 2) integer q =
     (q0 column, q1 row from the bottom) in padded coordinates. Returns (B, T, res, res, C)
-    float32 frames (``window`` x ``window`` with ``up_to_window``).
+    float32 frames (``window`` x ``window`` with ``up_to_window``). ``method``: 'filter' (filter
+    once per image, gather per frame; integer factors without border taps), 'dense' (shifted
+    operator matrices, any factor) or 'auto' (filter where exact, else dense).
     """
     images = tf.convert_to_tensor(images, tf.float32)
     positions = tf.cast(positions, tf.int32)
     height, width = images.shape[1], images.shape[2]
-    if height is None or width is None:
-        height, width = tf.shape(images)[1], tf.shape(images)[2]
-    matrix = tf.constant(resolution_matrix(window, res, up_to_window))
     row0 = height + pad - positions[..., 1] - window
     col0 = positions[..., 0] - pad
+    taps = separable_taps(window, res, up_to_window) if method in ("auto", "filter") else None
+    if method == "filter" and taps is None:
+        raise ValueError(f"method='filter' needs an integer factor without border taps; got {window} -> {res}")
+    if taps is not None:
+        return _filtered_frames(images, row0, col0, taps, res, scale)
+    matrix = tf.constant(resolution_matrix(window, res, up_to_window))
     rows = _shifted_operator(matrix, row0, height)
     cols = _shifted_operator(matrix, col0, width)
     partial = tf.einsum("bthi,bhwc->btiwc", rows, images)

@@ -1,14 +1,18 @@
 """A tf.data pipeline that makes sensor movies inside the graph, batched and prefetched.
 
 Each element is ``((frames, positions), target)`` ready for ``model.fit``. Trajectories of a
-training pipeline are drawn fresh for every batch (NumPy's vectorised sampler via
-``tf.numpy_function``); with ``fixed_trajectories`` they are drawn once per image, as the
+training pipeline are fresh for every image in every epoch: NumPy's vectorised sampler draws
+blocks of ``TRAJECTORY_BLOCK`` trajectories, fed batch by batch through ``from_generator`` and
+zipped with the batches of shuffled images; with ``fixed_trajectories`` they are drawn once per image, as the
 original's validation generators do. The sensor itself runs as TensorFlow ops on the batch.
 """
 import numpy as np
 import tensorflow as tf
 
 from drc import sensor, trajectories
+from drc.movies import compiled_movies
+
+TRAJECTORY_BLOCK = 4096
 
 
 def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_2dir2", noise=0.5,
@@ -33,6 +37,7 @@ def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_
     window = window or (sensor.UP_SAMPLE_WINDOW if up_sample else height)
     start = (sensor.default_start(width, window), sensor.default_start(height, window))
     rng = np.random.default_rng(seed)
+    movies = compiled_movies(res, window, False, max_length, broadcast)
 
     def draw(batch):
         return trajectories.sample_trajectories(int(batch), n_samples, style, noise, start, rng=rng,
@@ -47,15 +52,23 @@ def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_
     if shuffle:
         ds = ds.shuffle(min(len(images), 50_000), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if not fixed_trajectories:
+        per_block = max(1, min(TRAJECTORY_BLOCK, len(images)) // batch_size + 1)
+
+        def batches_of_trajectories():
+            while True:
+                block = draw(per_block * batch_size)
+                for i in range(per_block):
+                    yield block[i * batch_size:(i + 1) * batch_size]
+
+        stream = tf.data.Dataset.from_generator(
+            batches_of_trajectories, output_signature=tf.TensorSpec((batch_size, n_samples, 2), tf.int32))
+        ds = tf.data.Dataset.zip(ds, stream).map(
+            lambda batch, q: {**batch, "positions": q[:tf.shape(batch["images"])[0]]})
 
     def to_movies(batch):
-        imgs = batch["images"]
-        positions = batch.get("positions")
-        if positions is None:
-            positions = tf.numpy_function(draw, [tf.shape(imgs)[0]], tf.int32, stateful=True)
-            positions = tf.ensure_shape(positions, [None, n_samples, 2])
-        frames = sensor.left_pad(sensor.sensor_frames(imgs, positions, res, window), max_length)
-        where = sensor.left_pad(sensor.position_inputs(positions, height, res, broadcast), max_length)
+        imgs, positions = batch["images"], batch["positions"]
+        frames, where = movies(imgs, positions)
         target = batch["targets"] if "targets" in batch else target_fn(imgs)
         return (frames, where), target
 

@@ -91,7 +91,11 @@ def test_pydataset_trains_with_fit_and_keeps_validation_fixed(fmnist_subset):
     train = DRC_dataset_generator(images[:1500], y[:1500], prep_data_per_batch=True, **params)
     val = DRC_dataset_generator(images[1500:], y[1500:2000], validation_mode=True, **params)
     first = val[0][0][1].copy()
-    assert not np.array_equal(train[0][0][1], train[0][0][1])  # fresh trajectories per batch
+    fixed_order = DRC_dataset_generator(images[:200], y[:200], prep_data_per_batch=True, shuffle=False, **params)
+    before = fixed_order[1][0][1].copy()
+    assert len({w.tobytes() for w in before}) > 40  # a fresh trajectory per image
+    fixed_order.on_epoch_end()
+    assert not np.array_equal(fixed_order[1][0][1], before)  # and fresh again next epoch
     model = _small_classifier(5, 7, 1, 0)
     hist = model.fit(train, validation_data=val, epochs=3, verbose=0)
     np.testing.assert_array_equal(val[0][0][1], first)  # validation trajectories stay fixed
