@@ -68,6 +68,12 @@ def shrink_images(images, res):
     return out.astype(np.float32)
 
 
+def _shrunk_to(images, res):
+    if res is not None and tuple(images.shape[1:3]) != (res, res):
+        return shrink_images(images, res)
+    return images
+
+
 @dataclasses.dataclass(eq=False)
 class Preprocessing:
     """What was done to raw images (uint8, 0..255, NHWC) before a teacher saw them.
@@ -93,20 +99,19 @@ class Preprocessing:
     def fit(cls, train_images, dataset_norm=128.0, resnet_mode=False, center=True, res=None):
         """The record for training images: resnet mode, else mean image (if centring) and norm.
 
-        As in the original, a falsy ``dataset_norm`` means neither centring nor scaling.
+        As in the original, a falsy ``dataset_norm`` means neither centring nor scaling. With
+        ``res``, the mean image is that of the images shrunk to res x res.
         """
         if resnet_mode:
             return cls(RESNET, res=res)
         mean = None
         if dataset_norm and center:
-            mean = np.mean(as_nhwc(train_images), axis=0, dtype=np.float64).astype(np.float32)
+            images = _shrunk_to(as_nhwc(train_images), res)
+            mean = np.mean(images, axis=0, dtype=np.float64).astype(np.float32)
         return cls(MEAN_NORM, norm=dataset_norm or 1.0, mean_image=mean, res=res)
 
     def _shrunk(self, images):
-        images = as_nhwc(images)
-        if self.res is not None and tuple(images.shape[1:3]) != (self.res, self.res):
-            images = shrink_images(images, self.res)
-        return images
+        return _shrunk_to(as_nhwc(images), self.res)
 
     def apply(self, images):
         """Preprocessed float32 copy of raw images (numpy in, numpy out; TensorFlow tensors too,

@@ -168,10 +168,11 @@ class DRCSensor(keras.layers.Layer):
     """The sensor as a Keras layer: inputs (images, positions) -> (frames, position inputs).
 
     Lets a model make its sensor movies on the accelerator; frames are left-padded to
-    ``max_length`` like the original's sequences. Non-trainable and serialisable.
+    ``max_length`` like the original's sequences; ``window`` None means the image size.
+    Non-trainable and serialisable.
     """
 
-    def __init__(self, res=8, window=WINDOW, pad=PAD, broadcast=0, max_length=None,
+    def __init__(self, res=8, window=None, pad=PAD, broadcast=0, max_length=None,
                  up_to_window=False, **kwargs):
         kwargs["trainable"] = False
         super().__init__(**kwargs)
@@ -179,7 +180,8 @@ class DRCSensor(keras.layers.Layer):
         self.broadcast, self.max_length, self.up_to_window = broadcast, max_length, up_to_window
 
     def call(self, images, positions):
-        frames = sensor_frames(images, positions, self.res, self.window, self.pad,
+        window = self.window or images.shape[1]
+        frames = sensor_frames(images, positions, self.res, window, self.pad,
                                up_to_window=self.up_to_window)
         where = position_inputs(positions, images.shape[1], self.res, self.broadcast, self.pad)
         if self.max_length:

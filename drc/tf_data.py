@@ -15,16 +15,15 @@ from drc.movies import compiled_movies
 TRAJECTORY_BLOCK = 4096
 
 
-def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_2dir2", noise=0.5,
-                     max_length=None, broadcast=0, batch_size=32, shuffle=True, fixed_trajectories=False,
-                     up_sample=False, window=None, seed=None, target_fn=None, drop_remainder=False,
-                     repeat=1, prefetch=tf.data.AUTOTUNE, **traj_kwargs):
-    """Builds the dataset.
+def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2", noise=0.5, batch_size=32,
+                       shuffle=True, fixed_trajectories=False, up_sample=False, window=None, seed=None,
+                       drop_remainder=False, repeat=1, **traj_kwargs):
+    """Batches of ``{"images", "positions"[, "targets"]}``: images with their trajectories (int32,
+    (B, n_samples, 2)), for models that make the movies themselves (``drc.sensor.DRCSensor``).
 
-    images: (N, H, W[, C]) preprocessed images; targets: (N, ...) labels or precomputed targets,
-    or None with ``target_fn`` (a function of the batch of images, e.g. a teacher front end,
-    run in the pipeline). ``repeat`` repeats the images (the original's ``val_set_mult``).
-    ``traj_kwargs``: time_sec, traj_out_scale, snellen, vm_kappa.
+    images: (N, H, W[, C]) preprocessed images; targets: optional (N, ...) labels or targets.
+    ``repeat`` repeats the images (the original's ``val_set_mult``). ``traj_kwargs``: time_sec,
+    traj_out_scale, snellen, vm_kappa.
     """
     trajectories.check_style(style)
     images = np.asarray(images, np.float32)
@@ -33,11 +32,9 @@ def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_
         images = np.repeat(images, repeat, axis=0)
         targets = None if targets is None else np.repeat(np.asarray(targets), repeat, axis=0)
     height, width = images.shape[1:3]
-    max_length = max(max_length or n_samples, n_samples)
     window = window or (sensor.UP_SAMPLE_WINDOW if up_sample else height)
     start = (sensor.default_start(width, window), sensor.default_start(height, window))
     rng = np.random.default_rng(seed)
-    movies = compiled_movies(res, window, False, max_length, broadcast)
 
     def draw(batch):
         return trajectories.sample_trajectories(int(batch), n_samples, style, noise, start, rng=rng,
@@ -52,26 +49,46 @@ def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_
     if shuffle:
         ds = ds.shuffle(min(len(images), 50_000), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if not fixed_trajectories:
-        per_block = max(1, min(TRAJECTORY_BLOCK, len(images)) // batch_size + 1)
+    if fixed_trajectories:
+        return ds
+    per_block = max(1, min(TRAJECTORY_BLOCK, len(images)) // batch_size + 1)
 
-        def batches_of_trajectories():
-            while True:
-                block = draw(per_block * batch_size)
-                for i in range(per_block):
-                    yield block[i * batch_size:(i + 1) * batch_size]
+    def batches_of_trajectories():
+        while True:
+            block = draw(per_block * batch_size)
+            for i in range(per_block):
+                yield block[i * batch_size:(i + 1) * batch_size]
 
-        stream = tf.data.Dataset.from_generator(
-            batches_of_trajectories, output_signature=tf.TensorSpec((batch_size, n_samples, 2), tf.int32))
-        ds = tf.data.Dataset.zip(ds, stream).map(
-            lambda batch, q: {**batch, "positions": q[:tf.shape(batch["images"])[0]]})
+    stream = tf.data.Dataset.from_generator(
+        batches_of_trajectories, output_signature=tf.TensorSpec((batch_size, n_samples, 2), tf.int32))
+    n_batches = len(images) // batch_size if drop_remainder else -(-len(images) // batch_size)
+    return tf.data.Dataset.zip(ds, stream).map(
+        lambda batch, q: {**batch, "positions": q[:tf.shape(batch["images"])[0]]}).apply(
+        tf.data.experimental.assert_cardinality(n_batches))
 
-    def to_movies(batch):
-        imgs, positions = batch["images"], batch["positions"]
-        frames, where = movies(imgs, positions)
-        target = batch["targets"] if "targets" in batch else target_fn(imgs)
-        return (frames, where), target
 
+def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_2dir2", noise=0.5,
+                     max_length=None, broadcast=0, batch_size=32, shuffle=True, fixed_trajectories=False,
+                     up_sample=False, window=None, seed=None, target_fn=None, drop_remainder=False,
+                     repeat=1, prefetch=tf.data.AUTOTUNE, **traj_kwargs):
+    """Batches of ``((frames, positions), target)`` with the movies made in the pipeline.
+
+    Arguments as ``trajectory_dataset``, plus the sensor's (res, broadcast, max_length) and
+    ``target_fn`` (a function of the batch of images, e.g. a teacher front end) when no
+    ``targets`` are given.
+    """
     if targets is None and target_fn is None:
         raise ValueError("make_drc_dataset needs targets or a target_fn")
+    images = np.asarray(images, np.float32)
+    ds = trajectory_dataset(images, targets, n_samples=n_samples, style=style, noise=noise, batch_size=batch_size,
+                            shuffle=shuffle, fixed_trajectories=fixed_trajectories, up_sample=up_sample,
+                            window=window, seed=seed, drop_remainder=drop_remainder, repeat=repeat, **traj_kwargs)
+    window = window or (sensor.UP_SAMPLE_WINDOW if up_sample else images.shape[1])
+    movies = compiled_movies(res, window, False, max(max_length or n_samples, n_samples), broadcast)
+
+    def to_movies(batch):
+        frames, where = movies(batch["images"], batch["positions"])
+        target = batch["targets"] if "targets" in batch else target_fn(batch["images"])
+        return (frames, where), target
+
     return ds.map(to_movies, num_parallel_calls=tf.data.AUTOTUNE).prefetch(prefetch)

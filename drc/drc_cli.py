@@ -1,0 +1,67 @@
+"""``DRC_training.py``: the original's flags (the shared parent parser plus its own five) and
+this package's additions (--mixed_precision, --jit, --unroll, --save_dir). Parses, then calls
+``drc.pipeline.run_drc``; known errors end as one line with exit code 2."""
+import os
+
+from drc.arguments import ArgumentParser, add_bool_pair, default_parameters, explicit_dests, run_cli
+from drc.trajectories import STYLES
+
+
+def drc_parser(prog="DRC_training.py"):
+    """The DRC_training parser (original flags and defaults, then the additions)."""
+    parser = ArgumentParser(prog=prog, parents=[default_parameters()],
+                            description="Distil a ConvGRU student from a teacher's front end over sensor movies, "
+                                        "then retrain the teacher's back end on it (DRC).")
+    parser.add_argument("--n_classes", default=10, type=int, help="number of classes (CIFAR-10 or -100)")
+    parser.add_argument("--n_samples", default=5, type=int, help="sensor samples (time steps) per image")
+    parser.add_argument("--student_block_size", default=2, type=int, help="ConvRNN layers per student block")
+    parser.add_argument("--style", default="spiral_2dir2", type=str, help="trajectory style")
+    parser.add_argument("--teacher_net", default="pretrained_teachers/resnet50_on_imagenet_cifar10_teacher.hdf",
+                        type=str, help="path to the teacher (.keras; the original's .hdf names resolve to it)")
+    extra = parser.add_argument_group("performance and output (new in this package)")
+    add_bool_pair(extra, "mixed_precision", "mixed_float16 compute (accelerators)")
+    add_bool_pair(extra, "jit", "XLA-compile the training steps")
+    add_bool_pair(extra, "unroll", "unroll the student's ConvRNN time loops")
+    extra.add_argument("--save_dir", default=None, help="where saved_models/ and the summary go (default: cwd)")
+    parser.set_defaults(mixed_precision=False, jit=False, unroll=False)
+    return parser
+
+
+def parse_config(argv=None):
+    """The configuration dict of a command line, with the explicitly typed flags recorded."""
+    from drc.arguments import UsageError
+
+    parser = drc_parser()
+    config = vars(parser.parse_args(argv))
+    config["explicit"] = sorted(explicit_dests(parser, argv))
+    if config["style"] not in STYLES:
+        raise UsageError(f"--style {config['style']!r} is unknown; valid styles: {', '.join(STYLES)}")
+    for flag in ("n_samples", "res", "max_length", "epochs", "student_block_size", "val_set_mult"):
+        if config[flag] < 1:
+            raise UsageError(f"--{flag} {config[flag]} must be at least 1")
+    if config["n_samples"] > config["max_length"]:
+        print(f"max_length ({config['max_length']}) < n_samples ({config['n_samples']}): "
+              f"using max_length = {config['n_samples']}")
+        config["max_length"] = config["n_samples"]
+    config["summary_dir"] = config["save_dir"]
+    return config
+
+
+def main(argv=None):
+    config = parse_config(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    if config["mixed_precision"]:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    from drc.pipeline import run_drc
+
+    row = run_drc(config)
+    print(f"DRC done: test accuracy {row['test_accuracy_mean']:.4f} +- {row['test_accuracy_std']:.4f}; "
+          f"run folder {config['save_model_path']}")
+    return 0
+
+
+def cli(argv=None):
+    return run_cli(main, argv, prog="DRC_training.py",
+                   interrupt_hint="run the same command again to resume from the last epoch")

@@ -1,0 +1,341 @@
+"""The DRC training pipeline as library functions, in the order of the original's DRC_training.
+
+    data = load_data(config)                       # CIFAR / Fashion-MNIST, teacher's preprocessing
+    teacher, front_end, back_end = get_teacher(config, data)
+    student = get_student(config, front_end)
+    sets = make_datasets(config, data)             # images + trajectories; movies made in-step
+    student, history = train_student(config, student, front_end, sets, run)
+    classifier = combine_fe_be(config, student, back_end)
+    decoder_history = fine_tune_DRC(config, classifier, sets, run)
+    results = eval_and_save(config, student, back_end, classifier, data, run, history, decoder_history)
+
+``run_drc(config)`` does all of it. ``config`` is a dict of the DRC_training flags
+(``drc.pipeline.default_config()`` gives the defaults). Each run writes to a new folder; an
+interrupted run, started again with the same configuration, resumes where it stopped.
+"""
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+
+import keras
+import numpy as np
+
+from drc import datasets
+from drc.arguments import UsageError, resolve_dataset
+from drc.distillation import Distiller, SensorModel, classifier_inputs, combine
+from drc.preprocessing import Preprocessing
+from drc.results import append_summary, history_frame
+from drc.tf_data import trajectory_dataset
+
+BATCH_SIZE = 32
+STUDENT_METRICS = ("mean_squared_error", "mean_absolute_error", "cosine_similarity")
+DECODER_LEARNING_RATES = {"Adam": 2.5e-4, "SGD": 2.5e-3}
+TEST_REPEATS = 5
+
+
+@dataclasses.dataclass
+class DRCData:
+    """Preprocessed float32 images (N, H, W, C) and int labels of the three splits."""
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    preprocessing: Preprocessing
+
+
+@dataclasses.dataclass
+class RunFolders:
+    """Where a run writes: ``folder`` (new per run) and ``work`` (kept until the run completes,
+    keyed by the configuration, so an interrupted run resumes)."""
+    folder: str
+    work: str
+
+    def backup(self, stage):
+        return os.path.join(self.work, f"{stage}_backup")
+
+
+def default_config(**overrides):
+    """The DRC_training flags' defaults as a dict, with overrides."""
+    from drc.drc_cli import drc_parser
+
+    config = vars(drc_parser().parse_args([]))
+    unknown = set(overrides) - set(config)
+    if unknown:
+        raise UsageError(f"unknown DRC options {sorted(unknown)}")
+    config.update(overrides)
+    return config
+
+
+def _strategy(config):
+    import tensorflow as tf
+
+    return config.get("strategy_object") or tf.distribute.get_strategy()
+
+
+def load_data(config, preprocessing=None):
+    """Loads the dataset (``--dataset``/``--n_classes``, ``--data_dir``) and preprocesses it.
+
+    ``preprocessing`` (the teacher's record) wins; else ``--resnet_mode``/``--dataset_norm``.
+    The last ``val_size`` training images are the validation split.
+    """
+    name = resolve_dataset(config.get("dataset"), config["n_classes"])
+    (x_train, y_train), (x_test, y_test) = datasets.load_dataset(name, config.get("data_dir"))
+    val_size = config.get("val_size", 5000)
+    if not 0 < val_size < len(x_train):
+        raise UsageError(f"--val_size {val_size} must be between 1 and {len(x_train) - 1} (training images)")
+    if preprocessing is None:
+        preprocessing = Preprocessing.fit(x_train, dataset_norm=config["dataset_norm"],
+                                          resnet_mode=config["resnet_mode"], center=config.get("dataset_center", True))
+    if preprocessing.res not in (None, x_train.shape[1]):
+        raise UsageError(f"the teacher was trained at --res {preprocessing.res}; DRC needs a teacher trained on "
+                         f"full-resolution {x_train.shape[1]}x{x_train.shape[2]} images")
+    x_train, x_test = preprocessing.apply(x_train), preprocessing.apply(x_test)
+    return DRCData(x_train[:-val_size], y_train[:-val_size], x_train[-val_size:], y_train[-val_size:],
+                   x_test, y_test, preprocessing)
+
+
+def teacher_preprocessing(config):
+    """The preprocessing stored with ``--teacher_net``, or None (then the flags decide).
+
+    ``--resnet_mode`` / ``--no-resnet_mode`` typed explicitly on the command line win."""
+    from teachers.saving import read_preprocessing, resolve_teacher_path
+
+    if "resnet_mode" in config.get("explicit", ()):
+        return None
+    try:
+        return read_preprocessing(resolve_teacher_path(config["teacher_net"]))
+    except FileNotFoundError:
+        return None
+
+
+def get_teacher(config, data, verbose=2):
+    """Loads ``--teacher_net`` (or trains one when it does not exist) and evaluates it on the
+    validation split. Returns (teacher, front end, back end)."""
+    from teachers.saving import load_teacher, resolve_teacher_path
+
+    try:
+        resolve_teacher_path(config["teacher_net"])
+        teacher, _ = load_teacher(config["teacher_net"])
+    except FileNotFoundError:
+        from teachers.training import train_teacher
+
+        print(f"no teacher at {config['teacher_net']}: training one ({config['network_topology']})")
+        teacher = train_teacher(dict(config, res=None)).teacher
+    if not teacher.compiled:
+        teacher.compile(loss="sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
+    expected = data.x_train.shape[1:]
+    if tuple(teacher.input_shape[1:]) != tuple(expected):
+        raise UsageError(f"teacher {config['teacher_net']} takes inputs {tuple(teacher.input_shape[1:])}, "
+                         f"the data are {tuple(expected)}")
+    results = teacher.evaluate(data.x_val, data.y_val, batch_size=256, verbose=0, return_dict=True)
+    accuracy = next((v for k, v in results.items() if "accuracy" in k), float("nan"))
+    config["teacher_val_accuracy"] = float(accuracy)
+    if verbose:
+        print(f"teacher validation accuracy: {accuracy:.4f}")
+    return teacher, teacher.layers[0], teacher.layers[1]
+
+
+def get_student(config, front_end):
+    """``students.student3`` for the configuration; ``upsample`` follows from the front end's
+    output size over ``--res`` unless given explicitly."""
+    from students import student3
+
+    if config.get("student_version", 3) != 3:
+        raise UsageError(f"--student_version {config['student_version']} is not available; allowed: 3")
+    upsample = config["upsample"] if "upsample" in config.get("explicit", ()) else None
+    if config.get("pretrained_student_path"):
+        from students import ConvGRU2D
+
+        return keras.models.load_model(config["pretrained_student_path"], custom_objects={"ConvGRU2D": ConvGRU2D})
+    return student3(sample=config["max_length"], res=config["res"], activation=config["student_nl"],
+                    dropout=config["dropout"], rnn_dropout=config["rnn_dropout"], num_feature=config["num_feature"],
+                    rnn_layer1=config["rnn_layer1"], rnn_layer2=config["rnn_layer2"],
+                    layer_norm=config["layer_norm_student"], batch_norm=config["batch_norm_student"],
+                    conv_rnn_type=config["conv_rnn_type"], block_size=config["student_block_size"],
+                    add_coordinates=config["broadcast"], time_pool=config["time_pool"],
+                    dense_interface=config["dense_interface"], loss=config["loss"], upsample=upsample,
+                    channels=front_end.input_shape[-1], teacher_output_shape=front_end.output_shape,
+                    unroll=config.get("unroll", False))
+
+
+def make_datasets(config, data, seed=None):
+    """tf.data pipelines of images and trajectories (movies are made in the model's step).
+
+    Training trajectories are new for every image in every epoch; validation ones are drawn
+    once and fixed (the validation images repeated ``val_set_mult`` times)."""
+    common = dict(n_samples=config["n_samples"], style=config["style"], noise=config["noise"],
+                  batch_size=config.get("global_batch_size", BATCH_SIZE), time_sec=config["time_sec"],
+                  traj_out_scale=config["traj_out_scale"], snellen=config["snellen"], vm_kappa=config["vm_kappa"])
+    rng = np.random.default_rng(seed)
+    seeds = rng.integers(0, 2 ** 31, 5)
+    mult = config.get("val_set_mult", 1)
+    return {
+        "train_features": trajectory_dataset(data.x_train, seed=int(seeds[0]), **common),
+        "val_features": trajectory_dataset(data.x_val, shuffle=False, fixed_trajectories=True, repeat=mult,
+                                           seed=int(seeds[1]), **common),
+        "train_classifier": trajectory_dataset(data.x_train, data.y_train, seed=int(seeds[2]), **common)
+        .map(classifier_inputs),
+        "val_classifier": trajectory_dataset(data.x_val, data.y_val, shuffle=False, fixed_trajectories=True,
+                                             repeat=mult, seed=int(seeds[3]), **common).map(classifier_inputs),
+        "test": lambda: trajectory_dataset(data.x_test, data.y_test, shuffle=False,
+                                           seed=int(rng.integers(0, 2 ** 31)), **common).map(classifier_inputs),
+    }
+
+
+def _callbacks(monitor, min_delta, backup_dir, csv_path):
+    return [
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=np.sqrt(0.1), cooldown=0, patience=5,
+                                          min_lr=0.5e-6),
+        keras.callbacks.EarlyStopping(monitor=monitor, min_delta=min_delta, patience=10, verbose=0,
+                                      restore_best_weights=True),
+        keras.callbacks.BackupAndRestore(backup_dir),
+        keras.callbacks.CSVLogger(csv_path, append=True),
+    ]
+
+
+def _jit(config):
+    return True if config.get("jit") else "auto"
+
+
+def train_student(config, student, front_end, sets, run, verbose=None):
+    """Distils the teacher's front end into the student (or loads/skips as configured).
+
+    Returns (student, history dict) where the history has the original's keys."""
+    verbose = config["verbose"] if verbose is None else verbose
+    distilled = os.path.join(run.work, "student_distilled.keras")
+    if os.path.exists(distilled):
+        print(f"resuming: distilled student found at {distilled}")
+        student.set_weights(keras.models.load_model(distilled).get_weights())
+        with open(os.path.join(run.work, "student_history.json")) as f:
+            return student, json.load(f)
+    with _strategy(config).scope():
+        distiller = Distiller(student, front_end)
+        distiller.compile(optimizer=keras.optimizers.Adam(1e-3), loss=config["loss"], metrics=list(STUDENT_METRICS),
+                          jit_compile=_jit(config))
+    distiller.build_on(sets["val_features"])
+    history = {}
+    if not config.get("skip_student_training"):
+        fit = distiller.fit(sets["train_features"], validation_data=sets["val_features"], epochs=config["epochs"],
+                            verbose=verbose, shuffle=False,
+                            callbacks=_callbacks("val_loss", 5e-5, run.backup("student"),
+                                                 os.path.join(run.folder, "student_history.csv")))
+        history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    final = distiller.evaluate(sets["val_features"], verbose=0, return_dict=True)
+    history["final_val"] = {k: float(v) for k, v in final.items()}
+    student.save(distilled)
+    with open(os.path.join(run.work, "student_history.json"), "w") as f:
+        json.dump(history, f)
+    return student, history
+
+
+def combine_fe_be(config, student, back_end):
+    """student -> back end, fed by the sensor; only the back end trains unless
+    ``--fine_tune_student``. Compiled with the original's decoder optimiser."""
+    optimizer_name = config["decoder_optimizer"]
+    if optimizer_name not in DECODER_LEARNING_RATES:
+        raise UsageError(f"--decoder_optimizer {optimizer_name!r} is unknown; allowed: Adam, SGD")
+    student.trainable = bool(config.get("fine_tune_student"))
+    back_end.trainable = True
+    with _strategy(config).scope():
+        full = combine(student, back_end, name="fro_student_and_decoder")
+        classifier = SensorModel(full, name="drc_with_sensor")
+        optimizer = getattr(keras.optimizers, optimizer_name)(learning_rate=DECODER_LEARNING_RATES[optimizer_name])
+        classifier.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                           metrics=["sparse_categorical_accuracy"], jit_compile=_jit(config))
+    return classifier
+
+
+def fine_tune_DRC(config, classifier, sets, run, verbose=None):
+    """Retrains the back end on the student's output; returns the history dict."""
+    verbose = config["verbose"] if verbose is None else verbose
+    classifier.build_on(sets["val_classifier"])
+    before = classifier.evaluate(sets["val_classifier"], verbose=0, return_dict=True)
+    config["pre_training_decoder_accur"] = float(before["sparse_categorical_accuracy"])
+    print(f"DRC validation accuracy before retraining the back end: {before['sparse_categorical_accuracy']:.4f}")
+    epochs = 1 if config.get("testmode") else config["decoder_epochs"]
+    fit = classifier.fit(sets["train_classifier"], validation_data=sets["val_classifier"], epochs=epochs,
+                         verbose=verbose, shuffle=False,
+                         callbacks=_callbacks("val_sparse_categorical_accuracy", 1e-4, run.backup("decoder"),
+                                              os.path.join(run.folder, "decoder_history.csv")))
+    return {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+
+
+def evaluate_test(classifier, sets, repeats=TEST_REPEATS):
+    """Test accuracy ``repeats`` times, each with new random trajectories."""
+    return [float(classifier.evaluate(sets["test"](), verbose=0, return_dict=True)["sparse_categorical_accuracy"])
+            for _ in range(repeats)]
+
+
+def eval_and_save(config, student, back_end, classifier, sets, run, student_history, decoder_history):
+    """Saves the models and histories, evaluates on the test set and appends the summary."""
+    back_end.save(os.path.join(run.folder, "backend_trained_model.keras"))
+    student.save(os.path.join(run.folder, "student.keras"))
+    if config.get("fine_tune_student"):
+        student.save(os.path.join(run.folder, "student_fine_tuned_model.keras"))
+    classifier.inner.save(os.path.join(run.folder, "fro_student_and_decoder_trained.keras"))
+    accuracies = evaluate_test(classifier, sets)
+    print(f"test accuracy over {len(accuracies)} runs: {np.mean(accuracies):.4f} +- {np.std(accuracies):.4f}")
+    history_frame(student_history, decoder_history).to_csv(os.path.join(run.folder, "histories.csv"), index=False)
+    row = append_summary(config, student, student_history, decoder_history, accuracies,
+                         folder=config.get("summary_dir") or os.getcwd(), name="DRC_training_data")
+    with open(os.path.join(run.folder, "config.json"), "w") as f:
+        json.dump(_jsonable(config), f, indent=1, sort_keys=True)
+    return row
+
+
+def _jsonable(config):
+    return {k: v for k, v in config.items() if isinstance(v, (str, int, float, bool, type(None), list, tuple))}
+
+
+def config_key(config):
+    """A short hash of the options that define a run (for resuming an interrupted one)."""
+    ignored = {"verbose", "explicit", "strategy_object", "summary_dir", "save_dir"}
+    stable = {k: v for k, v in _jsonable(config).items() if k not in ignored}
+    return hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def make_run_folders(config, root=None):
+    """A new folder ``<root>/saved_models/<run name>`` (never an existing one) and the work
+    folder of this configuration (reused by a restarted run)."""
+    root = root or config.get("save_dir") or os.getcwd()
+    job = os.getenv("LSB_JOBID") or os.getenv("SLURM_JOB_ID") or str(os.getpid())
+    base = os.path.join(root, "saved_models", f"{config['run_name_prefix']}_j{job}_t{int(time.time())}")
+    folder, i = base, 1
+    while True:
+        try:
+            os.makedirs(folder)
+            break
+        except FileExistsError:
+            folder, i = f"{base}_{i}", i + 1
+    work = os.path.join(root, "saved_models", ".in_progress", config_key(config))
+    os.makedirs(work, exist_ok=True)
+    config["this_run_name"] = os.path.basename(folder)
+    config["save_model_path"] = folder
+    return RunFolders(folder, work)
+
+
+def run_drc(config, root=None):
+    """The whole pipeline; returns the summary row (a dict) of this run."""
+    data = load_data(config, teacher_preprocessing(config))
+    run = make_run_folders(config, root)
+    print(f"run folder: {run.folder}")
+    teacher, front_end, back_end = get_teacher(config, data)
+    with _strategy(config).scope():
+        student = get_student(config, front_end)
+    sets = make_datasets(config, data)
+    student, student_history = train_student(config, student, front_end, sets, run)
+    classifier = combine_fe_be(config, student, back_end)
+    decoder_history = fine_tune_DRC(config, classifier, sets, run)
+    row = eval_and_save(config, student, back_end, classifier, sets, run, student_history, decoder_history)
+    shutil.rmtree(run.work, ignore_errors=True)
+    return row
+
+
+__all__ = ["DRCData", "RunFolders", "combine_fe_be", "default_config", "eval_and_save", "evaluate_test",
+           "fine_tune_DRC", "get_student", "get_teacher", "load_data", "make_datasets", "make_run_folders",
+           "run_drc", "train_student"]
