@@ -27,7 +27,7 @@ class UsageError(ValueError):
 def add_bool_pair(parser, name, help_on):
     """Adds the original's ``--name`` / ``--no-name`` pair writing one boolean ``dest``."""
     parser.add_argument(f"--{name}", dest=name, action="store_true", help=help_on)
-    parser.add_argument(f"--no-{name}", dest=name, action="store_false", help=argparse.SUPPRESS)
+    parser.add_argument(f"--no-{name}", dest=name, action="store_false", help=f"the opposite of --{name}")
 
 
 def default_parameters():

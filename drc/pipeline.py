@@ -125,7 +125,7 @@ def get_teacher(config, data, verbose=2):
         from teachers.training import train_teacher
 
         print(f"no teacher at {config['teacher_net']}: training one ({config['network_topology']})")
-        teacher = train_teacher(dict(config, res=None)).teacher
+        teacher = train_teacher(dict(config, res=None), path=config["teacher_net"]).teacher
     if not teacher.compiled:
         teacher.compile(loss="sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
     expected = data.x_train.shape[1:]
@@ -199,7 +199,8 @@ def _callbacks(monitor, min_delta, backup_dir, csv_path):
 
 
 def _jit(config):
-    return True if config.get("jit") else "auto"
+    """XLA only when asked (--jit): on CPUs it compiles the ConvRNN loops into slower code."""
+    return bool(config.get("jit"))
 
 
 def train_student(config, student, front_end, sets, run, verbose=None):

@@ -54,3 +54,24 @@ def tiny_cifar10(tmp_path):
 @pytest.fixture
 def tiny_cifar100(tmp_path):
     return make_tiny_cifar(tmp_path, 100)
+
+
+def write_idx_gz(path, array):
+    """Writes a uint8 array as a gzipped IDX file (the MNIST / Fashion-MNIST format)."""
+    import gzip
+
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def make_fashion_mnist_folder(root, n_train=2000, n_test=500):
+    """A Fashion-MNIST folder (the four IDX files) holding the first images of the bundled subset."""
+    (x, y), (xt, yt) = datasets.load_fashion_mnist_subset()
+    os.makedirs(root, exist_ok=True)
+    arrays = {"x_train": x[:n_train, ..., 0], "y_train": y[:n_train], "x_test": xt[:n_test, ..., 0],
+              "y_test": yt[:n_test]}
+    for key, name in datasets.FASHION_MNIST_FILES.items():
+        write_idx_gz(os.path.join(root, name), arrays[key])
+    return str(root)
