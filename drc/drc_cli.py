@@ -29,13 +29,16 @@ def drc_parser(prog="DRC_training.py"):
 
 def parse_config(argv=None):
     """The configuration dict of a command line, with the explicitly typed flags recorded."""
-    from drc.arguments import UsageError
+    from drc.arguments import UsageError, resolve_dataset
 
     parser = drc_parser()
     config = vars(parser.parse_args(argv))
     config["explicit"] = sorted(explicit_dests(parser, argv))
     if config["style"] not in STYLES:
         raise UsageError(f"--style {config['style']!r} is unknown; valid styles: {', '.join(STYLES)}")
+    if config["decoder_optimizer"] not in ("Adam", "SGD"):
+        raise UsageError(f"--decoder_optimizer {config['decoder_optimizer']!r} is unknown; allowed: Adam, SGD")
+    resolve_dataset(config["dataset"], config["n_classes"])
     for flag in ("n_samples", "res", "max_length", "epochs", "student_block_size", "val_set_mult"):
         if config[flag] < 1:
             raise UsageError(f"--{flag} {config[flag]} must be at least 1")

@@ -163,6 +163,11 @@ def get_student(config, front_end):
                     unroll=config.get("unroll", False))
 
 
+def student_upsample(student, res):
+    """The spatial factor between the student's output and its res x res frames."""
+    return int(student.output_shape[1] // res)
+
+
 def make_datasets(config, data, seed=None):
     """tf.data pipelines of images and trajectories (movies are made in the model's step).
 
@@ -323,11 +328,13 @@ def make_run_folders(config, root=None):
 def run_drc(config, root=None):
     """The whole pipeline; returns the summary row (a dict) of this run."""
     data = load_data(config, teacher_preprocessing(config))
+    config["preprocessing_mode"] = data.preprocessing.mode
     run = make_run_folders(config, root)
     print(f"run folder: {run.folder}")
     teacher, front_end, back_end = get_teacher(config, data)
     with _strategy(config).scope():
         student = get_student(config, front_end)
+    config["student_upsample"] = student_upsample(student, config["res"])
     sets = make_datasets(config, data)
     student, student_history = train_student(config, student, front_end, sets, run)
     classifier = combine_fe_be(config, student, back_end)
