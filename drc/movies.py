@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from drc import sensor, trajectories
 
-CHUNK = 4096
+CHUNK = 512
 SEED_STREAM = 42
 
 
