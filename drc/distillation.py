@@ -7,6 +7,7 @@ accelerator, so neither movies nor targets are made outside the graph and the te
 called with ``predict`` per batch.
 """
 import keras
+import numpy as np
 from keras import ops
 
 from drc.sensor import DRCSensor
@@ -61,7 +62,9 @@ class SensorModel(keras.Model):
 class Distiller(SensorModel):
     """Trains the student to reproduce ``teacher_front_end(images)`` from the sensor's movies.
 
-    The target is computed in the train/test step itself (frozen teacher, no gradient).
+    The target is the batch's ``"targets"`` when the data carry them (front-end outputs cached
+    once per image, see ``cache_targets``), else it is computed in the train/test step itself
+    (frozen teacher, no gradient).
     """
 
     def __init__(self, inner, teacher_front_end, sensor=None, **kwargs):
@@ -72,6 +75,8 @@ class Distiller(SensorModel):
     def _with_targets(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
         inputs = {"images": x["images"], "positions": x["positions"]}
+        if "targets" in x:
+            return inputs, x["targets"]
         return inputs, ops.stop_gradient(self.teacher_front_end(x["images"], training=False))
 
     def train_step(self, data):
@@ -91,6 +96,15 @@ class Distiller(SensorModel):
         inner = keras.saving.deserialize_keras_object(config.pop("inner"))
         sensor = keras.saving.deserialize_keras_object(config.pop("sensor"))
         return cls(inner, front_end, sensor, **config)
+
+
+def cache_targets(front_end, images, max_bytes=2 ** 31, batch_size=256):
+    """The front end's outputs for all images, computed once, or None when they would take
+    more than ``max_bytes`` (e.g. ResNet50's 56x56x64 maps of 45,000 images)."""
+    size = int(np.prod(front_end.output_shape[1:])) * 4 * len(images)
+    if size > max_bytes:
+        return None
+    return front_end.predict(images, batch_size=batch_size, verbose=0)
 
 
 def classifier_inputs(batch):

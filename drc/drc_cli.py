@@ -23,6 +23,9 @@ def drc_parser(prog="DRC_training.py"):
     add_bool_pair(extra, "jit", "XLA-compile the training steps")
     add_bool_pair(extra, "unroll", "unroll the student's ConvRNN time loops")
     extra.add_argument("--save_dir", default=None, help="where saved_models/ and the summary go (default: cwd)")
+    extra.add_argument("--target_cache_gb", default=2.0, type=float,
+                       help="cache the teacher front end's outputs once per image when they fit in this many GiB; "
+                            "else compute them in each training step")
     parser.set_defaults(mixed_precision=False, jit=False, unroll=False)
     return parser
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from drc import datasets
 from drc.arguments import UsageError, resolve_dataset
-from drc.distillation import Distiller, SensorModel, classifier_inputs, combine
+from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
 from drc.preprocessing import Preprocessing
 from drc.results import append_summary, history_frame
 from drc.tf_data import trajectory_dataset
@@ -168,21 +168,28 @@ def student_upsample(student, res):
     return int(student.output_shape[1] // res)
 
 
-def make_datasets(config, data, seed=None):
+def make_datasets(config, data, seed=None, front_end=None):
     """tf.data pipelines of images and trajectories (movies are made in the model's step).
 
     Training trajectories are new for every image in every epoch; validation ones are drawn
-    once and fixed (the validation images repeated ``val_set_mult`` times)."""
+    once and fixed (the validation images repeated ``val_set_mult`` times). With ``front_end``,
+    its outputs are cached once per image as the distillation targets when they fit in memory
+    (``--target_cache_gb``); otherwise the Distiller computes them in its step."""
     common = dict(n_samples=config["n_samples"], style=config["style"], noise=config["noise"],
                   batch_size=config.get("global_batch_size", BATCH_SIZE), time_sec=config["time_sec"],
                   traj_out_scale=config["traj_out_scale"], snellen=config["snellen"], vm_kappa=config["vm_kappa"])
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2 ** 31, 5)
     mult = config.get("val_set_mult", 1)
+    limit = int(config.get("target_cache_gb", 2.0) * 2 ** 30)
+    cached = (cache_targets(front_end, data.x_train, limit), cache_targets(front_end, data.x_val, limit)) \
+        if front_end is not None else (None, None)
+    if cached[0] is None or cached[1] is None:
+        cached = (None, None)
     return {
-        "train_features": trajectory_dataset(data.x_train, seed=int(seeds[0]), **common),
-        "val_features": trajectory_dataset(data.x_val, shuffle=False, fixed_trajectories=True, repeat=mult,
-                                           seed=int(seeds[1]), **common),
+        "train_features": trajectory_dataset(data.x_train, cached[0], seed=int(seeds[0]), **common),
+        "val_features": trajectory_dataset(data.x_val, cached[1], shuffle=False, fixed_trajectories=True,
+                                           repeat=mult, seed=int(seeds[1]), **common),
         "train_classifier": trajectory_dataset(data.x_train, data.y_train, seed=int(seeds[2]), **common)
         .map(classifier_inputs),
         "val_classifier": trajectory_dataset(data.x_val, data.y_val, shuffle=False, fixed_trajectories=True,
@@ -335,7 +342,7 @@ def run_drc(config, root=None):
     with _strategy(config).scope():
         student = get_student(config, front_end)
     config["student_upsample"] = student_upsample(student, config["res"])
-    sets = make_datasets(config, data)
+    sets = make_datasets(config, data, front_end=front_end)
     student, student_history = train_student(config, student, front_end, sets, run)
     classifier = combine_fe_be(config, student, back_end)
     decoder_history = fine_tune_DRC(config, classifier, sets, run)

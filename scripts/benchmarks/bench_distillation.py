@@ -2,8 +2,9 @@
 
 Original structure: a Keras data generator whose every batch runs the per-image Python + OpenCV
 sensor loop and ``teacher.predict`` on the batch, fed to ``student.fit``. Ours: batches of
-images and trajectories; the sensor, the teacher's front end and the student run in one
-compiled step (``drc.distillation.Distiller``).
+images, trajectories and the front end's outputs cached once per image; the sensor and the
+student run in one compiled step (``drc.distillation.Distiller``; with --no_cache_targets the
+front end runs in the step too).
 
 Usage: python scripts/benchmarks/bench_distillation.py [--batches 20] [--seed_v1] [--jit] [--mixed_precision]
 Prints (a) the time per batch spent on inputs and targets and (b) distillation samples/s.
@@ -22,7 +23,7 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_sensor import loop_reference  # noqa: E402
 
-from drc.distillation import Distiller, sensor_for  # noqa: E402
+from drc.distillation import Distiller, cache_targets, sensor_for  # noqa: E402
 from drc.tf_data import trajectory_dataset  # noqa: E402
 from drc.trajectories import sample_trajectories  # noqa: E402
 from students import student3  # noqa: E402
@@ -77,6 +78,8 @@ def main():
                         help="the seed's v1 setting: 10 samples, student 64/128 filters, blocks of 2, resblocks 5")
     parser.add_argument("--jit", action="store_true", help="XLA-compile our step")
     parser.add_argument("--mixed_precision", action="store_true")
+    parser.add_argument("--no_cache_targets", dest="cache_targets", action="store_false",
+                        help="compute the teacher's targets in every step instead of once per image")
     args = parser.parse_args()
     args.rnn_layer1, args.rnn_layer2, args.block_size, args.resblocks = 16, 32, 1, 1
     if args.seed_v1:
@@ -102,13 +105,18 @@ def main():
     front_end, student = build(args)
     distiller = Distiller(student, front_end)
     distiller.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=args.jit)
-    data = trajectory_dataset(images, n_samples=args.n_samples, batch_size=args.batch_size, drop_remainder=True)
+    targets = cache_targets(front_end, images) if args.cache_targets else None
+    data = trajectory_dataset(images, targets, n_samples=args.n_samples, batch_size=args.batch_size,
+                              drop_remainder=True)
     distiller.build_on(data)
     t_ours = timed_fit(distiller, data.repeat(), args.batches, shuffle=False)
 
     sensor = sensor_for(student)
-    inputs_and_targets = tf.function(lambda im, q: (sensor(im, q), front_end(im, training=False)),
-                                     jit_compile=args.jit)
+    if args.cache_targets:
+        inputs_and_targets = tf.function(lambda im, q: (sensor(im, q), tf.gather(targets, tf.range(args.batch_size))))
+    else:
+        inputs_and_targets = tf.function(lambda im, q: (sensor(im, q), front_end(im, training=False)),
+                                         jit_compile=args.jit)
     batch = tf.constant(images[:args.batch_size])
     q = tf.constant(sample_trajectories(args.batch_size, args.n_samples, "spiral_2dir2", 0.5), tf.int32)
     inputs_and_targets(batch, q)
