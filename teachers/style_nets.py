@@ -127,6 +127,30 @@ def parametric_net(dropout1=0.2, dropout2=0.0, resblocks=3, layer_norm_res=True,
     return keras.Model(inputs, _classifier(x, n_classes, nl, last_layer_size, dropout2), name="parametric_net")
 
 
+def _front_end(inputs, x, dense_interface, layer_norm):
+    """The front end's tail ([anti_sparse], [LayerNorm]) and the front-end model."""
+    if dense_interface:
+        x = L.Conv2D(64, (3, 3), padding="same", name="anti_sparse")(x)
+    if layer_norm:
+        x = _layer_norm()(x)
+    return keras.Model(inputs, x, name="frontend")
+
+
+def _back_end_fn(resblocks, layer_norm_res, skip_conn, last_maxpool_en, layer_norm_2, n_classes, nl,
+                 last_layer_size, dropout2):
+    """The back end of v1 and v2: residual blocks at 1/4 resolution, pooling and classifier."""
+
+    def back_end(x):
+        x = _residual_blocks(x, resblocks, ("cnn3_", "cnn32_", "cnn33_"), nl,
+                             pre_layer=_layer_norm if layer_norm_res else None, skip=skip_conn)
+        x = _last_pool(x, last_maxpool_en)
+        if layer_norm_2:
+            x = _layer_norm()(x)
+        return _classifier(x, n_classes, nl, last_layer_size, dropout2)
+
+    return back_end
+
+
 def _two_part_teacher(front_end, back_end_fn, name):
     """keras.Sequential([front end, back end]) with the back end built on the front end's output."""
     be_inputs = keras.Input(shape=front_end.output.shape[1:])
@@ -147,20 +171,9 @@ def parametric_net_befe(dropout1=0.2, dropout2=0.0, resblocks=3, layer_norm_res=
     """
     inputs = keras.Input(shape=input_shape)
     x = _second_stage(_stem(inputs, nl, dropout1), nl)
-    if dense_interface:
-        x = L.Conv2D(64, (3, 3), padding="same", name="anti_sparse")(x)
-    if layer_norm_res:
-        x = _layer_norm()(x)
-    front_end = keras.Model(inputs, x, name="frontend")
-
-    def back_end(x):
-        x = _residual_blocks(x, resblocks, ("cnn3_", "cnn32_", "cnn33_"), nl,
-                             pre_layer=_layer_norm if layer_norm_res else None, skip=skip_conn)
-        x = _last_pool(x, last_maxpool_en)
-        if layer_norm_2:
-            x = _layer_norm()(x)
-        return _classifier(x, n_classes, nl, last_layer_size, dropout2)
-
+    front_end = _front_end(inputs, x, dense_interface, layer_norm_res)
+    back_end = _back_end_fn(resblocks, layer_norm_res, skip_conn, last_maxpool_en, layer_norm_2, n_classes, nl,
+                            last_layer_size, dropout2)
     return _two_part_teacher(front_end, back_end, "parametric_net_befe")
 
 
@@ -179,18 +192,7 @@ def parametric_net_befe_v2(dropout1=0.2, dropout2=0.0, resblocks16=3, resblocks8
     x = _residual_blocks(x, resblocks16, ("cnn21_", "cnn22_", "cnn23_"), nl,
                          pre_layer=_layer_norm if layer_norm_res16 else None, skip=skip_conn16)
     x = L.MaxPooling2D((2, 2), name="max_pool2")(x)
-    if dense_interface:
-        x = L.Conv2D(64, (3, 3), padding="same", name="anti_sparse")(x)
-    if layer_norm_res8:
-        x = _layer_norm()(x)
-    front_end = keras.Model(inputs, x, name="frontend")
-
-    def back_end(x):
-        x = _residual_blocks(x, resblocks8, ("cnn3_", "cnn32_", "cnn33_"), nl,
-                             pre_layer=_layer_norm if layer_norm_res8 else None, skip=skip_conn8)
-        x = _last_pool(x, last_maxpool_en)
-        if layer_norm_2:
-            x = _layer_norm()(x)
-        return _classifier(x, n_classes, nl, last_layer_size, dropout2)
-
+    front_end = _front_end(inputs, x, dense_interface, layer_norm_res8)
+    back_end = _back_end_fn(resblocks8, layer_norm_res8, skip_conn8, last_maxpool_en, layer_norm_2, n_classes, nl,
+                            last_layer_size, dropout2)
     return _two_part_teacher(front_end, back_end, "parametric_net_befe_v2")
