@@ -1,0 +1,192 @@
+"""What SATBench's convrnn train.py and test.py do, as library functions.
+
+:func:`train_bl`: a BL (pretrained ``bl_imagenet.h5`` loaded by name, only the readout trained;
+or from scratch) on a 16-class image folder under one perturbation condition, under
+``tf.distribute.MirroredStrategy``, checkpointing to ``M/model/ckpt/pretrained_mp_noise_{tag}_new.hdf5``
+in the Keras 2 layout. :func:`predict_bl`: per-time-step predictions on the human-experiment test
+images, written to ``M/model/results/predictions_{tag}.csv``.
+"""
+import os
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from convrnn_bl import layout
+from convrnn_bl.data import test_dataset, training_datasets
+from convrnn_bl.errors import WeightFileError
+from convrnn_bl.models import bl_net, freeze_all_but_readout
+from convrnn_bl.weights import load_keras2_weights, save_keras2_weights
+
+
+class Keras2Checkpoint(keras.callbacks.Callback):
+    """Saves the model's weights in the Keras 2 HDF5 layout whenever ``monitor`` improves.
+
+    Keras 3's ModelCheckpoint only writes ``.keras`` / ``.weights.h5`` names; SATBench's
+    checkpoint is ``*.hdf5``, read back by name, so this writes that name in that layout.
+
+    Args:
+        filepath: the file to write (overwritten at each save).
+        monitor: the log key to watch (``loss`` in SATBench).
+        save_best_only: only save when ``monitor`` improved.
+        mode: ``min``, ``max`` or ``auto`` (``max`` for accuracy-like keys, else ``min``).
+        verbose: print a line when saving.
+    """
+
+    def __init__(self, filepath, monitor="loss", save_best_only=True, mode="auto", verbose=1):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be auto, min or max, got {mode!r}")
+        if mode == "auto":
+            mode = "max" if ("acc" in monitor or monitor.startswith("fmeasure")) else "min"
+        self.filepath, self.monitor, self.save_best_only = filepath, monitor, save_best_only
+        self.mode, self.verbose = mode, verbose
+        self.best = np.inf if mode == "min" else -np.inf
+        self.saved = []
+
+    def _improved(self, value):
+        return value < self.best if self.mode == "min" else value > self.best
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath
+        value = logs.get(self.monitor)
+        if self.save_best_only:
+            if value is None:
+                print(f"Keras2Checkpoint: {self.monitor!r} is not in the logs; nothing saved")
+                return
+            if not self._improved(float(value)):
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            if self.verbose:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                      f"{float(value):.5f}, saving model to {path}")
+            self.best = float(value)
+        save_keras2_weights(self.model, path)
+        self.saved.append(path)
+
+
+def _readout_metrics(n_outputs):
+    return [["accuracy"] for _ in range(n_outputs)]
+
+
+def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=True, weights=None,
+             image_size=224, width_multiplier=1.0, n_timesteps=8, learning_rate=0.005, seed=None,
+             verbose=1):
+    """Trains a BL as SATBench's train.py does; returns a dict of what it wrote and the history.
+
+    Args:
+        data_dir: holds ``train_16classes/`` and ``val_16classes/`` (or ``train/`` and ``val/``),
+            one sub-folder per class; the number of classes is inferred from them.
+        model_dir: ``bl_imagenet.h5`` is read from here (unless ``weights``); outputs go to
+            ``model_dir/model/``.
+        tag: color, grayscale, blur-color or noise-contrast-gray (the perturbation condition).
+        batch_size, epochs: as the original (global batch size over all replicas).
+        pretrained: load the pretrained BL by name (mismatching layers, i.e. the 1000-class
+            readout, are skipped) and train only ReadoutDense; False: train every layer from
+            random initialisation.
+        weights: path of the pretrained file instead of ``model_dir/bl_imagenet.h5``.
+        image_size: model input size (224 in the original; images are loaded at 256/224 of it).
+        width_multiplier: BL filter multiplier (1.0: the published BL).
+        n_timesteps, learning_rate, seed: BL time steps, Adam learning rate, data shuffle seed.
+
+    Returns:
+        {"checkpoint", "model_path", "history", "class_names", "weight_report"}.
+    """
+    if tag not in layout.TAGS:
+        raise ValueError(f"unknown tag {tag!r}; allowed: {', '.join(layout.TAGS)}")
+    train_dir, val_dir = layout.training_dirs(data_dir)
+    weights_path = layout.pretrained_weights(model_dir, weights) if pretrained else None
+    checkpoint = layout.checkpoint_path(model_dir, tag)
+    os.makedirs(os.path.dirname(checkpoint), exist_ok=True)
+
+    train_ds, val_ds, class_weights, class_names = training_datasets(
+        train_dir, val_dir, tag, batch_size, image_size, n_timesteps, seed)
+    if verbose:
+        print(f"{len(class_names)} classes: {', '.join(class_names)}")
+        print("class weights", {i: round(w, 8) for i, w in class_weights.items()})
+
+    gpus = tf.config.list_logical_devices("GPU")
+    strategy = tf.distribute.MirroredStrategy([d.name for d in gpus] or None)
+    if verbose:
+        print(f"MirroredStrategy over {strategy.num_replicas_in_sync} replica(s)")
+    report = None
+    with strategy.scope():
+        model = bl_net(keras.Input((image_size, image_size, 3)), classes=len(class_names),
+                       n_timesteps=n_timesteps, cumulative_readout=False,
+                       width_multiplier=width_multiplier)
+        if pretrained:
+            report = load_keras2_weights(model, weights_path, by_name=True, skip_mismatch=True)
+            if verbose:
+                print(report)
+            freeze_all_but_readout(model)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                      loss=["categorical_crossentropy"] * n_timesteps,
+                      metrics=_readout_metrics(n_timesteps))
+
+    saver = Keras2Checkpoint(checkpoint, monitor="loss", save_best_only=True, mode="auto",
+                             verbose=verbose)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[saver],
+                        verbose=verbose)
+    model_path = os.path.join(model_dir, "model", f"{tag}_{time.strftime('%Y.%m.%d_%H.%M.%S')}.keras")
+    model.save(model_path)
+    if verbose:
+        print(f"saved {model_path}")
+    return {"checkpoint": checkpoint, "model_path": model_path, "history": history.history,
+            "class_names": class_names, "weight_report": report}
+
+
+def predict_bl(test_data_dir, model_dir, tag, batch_size=128, weights=None, image_size=224,
+               width_multiplier=1.0, n_timesteps=8, save_scores=False, verbose=1):
+    """Predicts the test images of a condition as SATBench's test.py; writes the CSV.
+
+    The CSV ``model_dir/model/results/predictions_{tag}.csv`` has columns file_paths,
+    file_names, labels, predictions_exit0..{T-1} (argmax per time step), with pandas' index as
+    the first column, as the original. With ``save_scores`` the softmax outputs (T, N, C), the
+    labels, file paths and the model's FLOPs per exit also go to ``scores_{tag}.npz``.
+
+    Returns:
+        {"csv", "frame", "scores" (path or None), "weight_report"}.
+    """
+    if tag not in layout.TAGS:
+        raise ValueError(f"unknown tag {tag!r}; allowed: {', '.join(layout.TAGS)}")
+    folder = layout.test_dir(test_data_dir, tag)
+    weights_path = layout.test_weights(model_dir, tag, weights)
+    images, file_paths, labels, class_names = test_dataset(folder, tag, batch_size, image_size)
+
+    model = bl_net(keras.Input((image_size, image_size, 3)), classes=len(class_names),
+                   n_timesteps=n_timesteps, cumulative_readout=False,
+                   width_multiplier=width_multiplier)
+    report = load_keras2_weights(model, weights_path, by_name=True, skip_mismatch=True)
+    if verbose:
+        print(report)
+    if not report.complete:
+        first = next(iter(report.skipped.items()), None) or (report.missing[0], "not in the file")
+        raise WeightFileError(
+            f"{weights_path} does not fit a {len(class_names)}-class BL (width multiplier "
+            f"{width_multiplier}): {len(report.skipped) + len(report.missing)} layers would keep "
+            f"random weights, e.g. {first[0]}: {first[1]}")
+
+    scores = model.predict(images, verbose=verbose)
+    frame = pd.DataFrame({"file_paths": file_paths,
+                          "file_names": [os.path.basename(p) for p in file_paths],
+                          "labels": labels})
+    for t, score in enumerate(scores):
+        frame[f"predictions_exit{t}"] = np.argmax(score, axis=1)
+    csv_path = layout.predictions_path(model_dir, tag)
+    os.makedirs(os.path.dirname(csv_path), exist_ok=True)
+    frame.to_csv(csv_path)
+    npz_path = None
+    if save_scores:
+        from convrnn_bl.speed_accuracy import flops_per_exit
+
+        npz_path = layout.scores_path(model_dir, tag)
+        np.savez_compressed(npz_path, probabilities=np.stack(scores).astype(np.float32),
+                            labels=labels, file_paths=np.array(file_paths),
+                            class_names=np.array(class_names), flops=flops_per_exit(model))
+    if verbose:
+        print(f"wrote {csv_path}" + (f" and {npz_path}" if npz_path else ""))
+    return {"csv": csv_path, "frame": frame, "scores": npz_path, "weight_report": report}
