@@ -24,3 +24,5 @@ test-slow: install data
 
 bench: install
 	$(PYTHON) scripts/benchmarks/bench_sensor.py
+	$(PYTHON) scripts/benchmarks/bench_distillation.py
+	$(PYTHON) scripts/benchmarks/bench_bl.py
