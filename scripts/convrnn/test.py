@@ -9,7 +9,8 @@ M/model/ckpt/pretrained_mp_color-gray.hdf5); writes M/model/results/predictions_
 import _bootstrap  # noqa: F401
 
 from convrnn_bl import layout
-from convrnn_bl.cli import OneLineArgumentParser, import_tensorflow, run, str2bool
+from convrnn_bl.cli import (OneLineArgumentParser, add_model_size_args, check_model_size, import_tensorflow, run,
+                            str2bool)
 
 PROG = "test.py"
 
@@ -26,18 +27,13 @@ def setup_args(argv=None):
                         help="accepted for compatibility; no effect (as in the original)")
     # Additions (defaults reproduce the original):
     parser.add_argument("--weights", default=None, type=str, help="checkpoint to use instead")
-    parser.add_argument("--image_size", default=224, type=int, help="model input size (original: 224)")
-    parser.add_argument("--width_multiplier", default=1.0, type=float,
-                        help="BL filter multiplier the checkpoint was trained with")
+    add_model_size_args(parser, "BL filter multiplier the checkpoint was trained with")
     parser.add_argument("--save_scores", action="store_true",
                         help="also write the softmax outputs to M/model/results/scores_{tag}.npz")
     args = parser.parse_args(argv)
     if args.batch_size < 1:
         parser.error(f"argument --batch_size: must be >= 1, got {args.batch_size}")
-    if args.image_size < 64:
-        parser.error(f"argument --image_size: BL pools 6 times, so it needs >= 64, got {args.image_size}")
-    if args.width_multiplier <= 0:
-        parser.error(f"argument --width_multiplier: must be > 0, got {args.width_multiplier}")
+    check_model_size(parser, args)
     return args
 
 

@@ -9,7 +9,8 @@ loss) and M/model/{tag}_{timestamp}.keras (the final model).
 import _bootstrap  # noqa: F401
 
 from convrnn_bl import layout
-from convrnn_bl.cli import OneLineArgumentParser, import_tensorflow, run, str2bool
+from convrnn_bl.cli import (OneLineArgumentParser, add_model_size_args, check_model_size, import_tensorflow, run,
+                            str2bool)
 
 PROG = "train.py"
 
@@ -30,18 +31,13 @@ def setup_args(argv=None):
     # Additions (defaults reproduce the original):
     parser.add_argument("--weights", default=None, type=str,
                         help="pretrained file to use instead of MODEL_DIR/bl_imagenet.h5")
-    parser.add_argument("--image_size", default=224, type=int, help="model input size (original: 224)")
-    parser.add_argument("--width_multiplier", default=1.0, type=float,
-                        help="BL filter multiplier (1.0: the published BL)")
+    add_model_size_args(parser, "BL filter multiplier (1.0: the published BL)")
     parser.add_argument("--seed", default=None, type=int, help="shuffle seed of the data")
     args = parser.parse_args(argv)
     for name in ("batch_size", "epochs", "image_size"):
         if getattr(args, name) < 1:
             parser.error(f"argument --{name}: must be >= 1, got {getattr(args, name)}")
-    if args.image_size < 64:
-        parser.error(f"argument --image_size: BL pools 6 times, so it needs >= 64, got {args.image_size}")
-    if args.width_multiplier <= 0:
-        parser.error(f"argument --width_multiplier: must be > 0, got {args.width_multiplier}")
+    check_model_size(parser, args)
     return args
 
 
