@@ -72,9 +72,10 @@ def default_config(**overrides):
 
 
 def _strategy(config):
+    """The tf.distribute strategy in effect (models are built in its scope)."""
     import tensorflow as tf
 
-    return config.get("strategy_object") or tf.distribute.get_strategy()
+    return tf.distribute.get_strategy()
 
 
 def load_data(config, preprocessing=None):
@@ -307,7 +308,7 @@ def _jsonable(config):
 
 def config_key(config):
     """A short hash of the options that define a run (for resuming an interrupted one)."""
-    ignored = {"verbose", "explicit", "strategy_object", "summary_dir", "save_dir"}
+    ignored = {"verbose", "explicit", "summary_dir", "save_dir"}
     stable = {k: v for k, v in _jsonable(config).items() if k not in ignored}
     return hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
