@@ -134,10 +134,9 @@ def generate_drc_images(images, res, n_samples=5, mixed_state=True, add_traject=
             print(f"max_length ({max_length}) < n_samples ({n_samples}): using max_length = {n_samples}")
         max_length = n_samples
     height, width = images.shape[1], images.shape[2]
-    if window is None:
-        window = sensor.UP_SAMPLE_WINDOW if up_sample else height
+    window = sensor.sensor_window(height, up_sample, window)
     up_to_window = bool(up_sample) and bad_res_func is bad_res101
-    start = (sensor.default_start(width, window), sensor.default_start(height, window))
+    start = sensor.start_position(height, width, window)
     positions = select_trajectories(len(images), n_samples, style, noise, start, mixed_state, n_trajectories,
                                     trajectory_list, rng, **kwargs)
     if loud:

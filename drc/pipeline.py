@@ -183,9 +183,9 @@ def make_datasets(config, data, seed=None, front_end=None):
     seeds = rng.integers(0, 2 ** 31, 5)
     mult = config.get("val_set_mult", 1)
     limit = int(config.get("target_cache_gb", 2.0) * 2 ** 30)
-    cached = (cache_targets(front_end, data.x_train, limit), cache_targets(front_end, data.x_val, limit)) \
-        if front_end is not None else (None, None)
-    if cached[0] is None or cached[1] is None:
+    train_targets = None if front_end is None else cache_targets(front_end, data.x_train, limit)
+    cached = (None, None) if train_targets is None else (train_targets, cache_targets(front_end, data.x_val, limit))
+    if cached[1] is None:
         cached = (None, None)
     return {
         "train_features": trajectory_dataset(data.x_train, cached[0], seed=int(seeds[0]), **common),

@@ -136,6 +136,17 @@ def sensor_frames(images, positions, res, window=WINDOW, pad=PAD, scale=SCALE, u
     return tf.einsum("btiwc,btwj->btijc", partial, cols) * scale
 
 
+def sensor_window(height, up_sample=False, window=None):
+    """The crop size: ``window`` if given, else the original's 56 with ``up_sample``, else the
+    image height (32 for CIFAR, as the original's fixed 32x32 window)."""
+    return window or (UP_SAMPLE_WINDOW if up_sample else height)
+
+
+def start_position(height, width, window, pad=PAD):
+    """The agent's starting q = (q0, q1) for an image of height x width: max_q // 2."""
+    return default_start(width, window, pad), default_start(height, window, pad)
+
+
 def padded_size(image_size, pad=PAD):
     """Height (or width) of the padded image: positions are normalised by it."""
     return image_size + 2 * pad

@@ -32,8 +32,8 @@ def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2
         images = np.repeat(images, repeat, axis=0)
         targets = None if targets is None else np.repeat(np.asarray(targets), repeat, axis=0)
     height, width = images.shape[1:3]
-    window = window or (sensor.UP_SAMPLE_WINDOW if up_sample else height)
-    start = (sensor.default_start(width, window), sensor.default_start(height, window))
+    window = sensor.sensor_window(height, up_sample, window)
+    start = sensor.start_position(height, width, window)
     rng = np.random.default_rng(seed)
 
     def draw(batch):
@@ -83,7 +83,7 @@ def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_
     ds = trajectory_dataset(images, targets, n_samples=n_samples, style=style, noise=noise, batch_size=batch_size,
                             shuffle=shuffle, fixed_trajectories=fixed_trajectories, up_sample=up_sample,
                             window=window, seed=seed, drop_remainder=drop_remainder, repeat=repeat, **traj_kwargs)
-    window = window or (sensor.UP_SAMPLE_WINDOW if up_sample else images.shape[1])
+    window = sensor.sensor_window(images.shape[1], up_sample, window)
     movies = compiled_movies(res, window, False, max(max_length or n_samples, n_samples), broadcast)
 
     def to_movies(batch):
