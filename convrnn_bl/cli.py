@@ -9,6 +9,7 @@ import os
 import sys
 
 from convrnn_bl.errors import ConvRNNError
+from drc.arguments import UsageError
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "on")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "off", "")
@@ -43,10 +44,11 @@ def fail(prog, message, code=2):
 
 
 def run(prog, main, *args, **kwargs):
-    """Calls ``main``; known errors (ConvRNNError, OSError) become one line on stderr, exit 2."""
+    """Calls ``main``; known errors (ConvRNNError, UsageError, OSError) become one line on
+    stderr, exit 2."""
     try:
         return main(*args, **kwargs)
-    except ConvRNNError as err:
+    except (ConvRNNError, UsageError) as err:
         fail(prog, err)
     except OSError as err:
         fail(prog, f"{err.strerror or err}: {err.filename}" if err.filename else err)

@@ -2,8 +2,8 @@
 
 :func:`train_bl`: a BL (pretrained ``bl_imagenet.h5`` loaded by name, only the readout trained;
 or from scratch) on a 16-class image folder under one perturbation condition, under
-``tf.distribute.MirroredStrategy``, checkpointing to ``M/model/ckpt/pretrained_mp_noise_{tag}_new.hdf5``
-in the Keras 2 layout. :func:`predict_bl`: per-time-step predictions on the human-experiment test
+``--strategy`` (MirroredStrategy on GPUs by default), checkpointing to
+``M/model/ckpt/pretrained_mp_noise_{tag}_new.hdf5`` in the Keras 2 layout. :func:`predict_bl`: per-time-step predictions on the human-experiment test
 images, written to ``M/model/results/predictions_{tag}.csv``.
 """
 import os
@@ -12,13 +12,13 @@ import time
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from convrnn_bl import layout
 from convrnn_bl.data import test_dataset, training_datasets
 from convrnn_bl.errors import WeightFileError
 from convrnn_bl.models import bl_net, freeze_all_but_readout
 from convrnn_bl.weights import load_keras2_weights, save_keras2_weights
+from drc import distribute
 
 
 class Keras2Checkpoint(keras.callbacks.Callback):
@@ -73,9 +73,32 @@ def _readout_metrics(n_outputs):
     return [["accuracy"] for _ in range(n_outputs)]
 
 
+def build_bl_for_training(strategy, image_size, classes, n_timesteps=8, width_multiplier=1.0, weights_path=None,
+                          learning_rate=0.005, freeze_backbone=None):
+    """A compiled BL (one readout per time step) built in ``strategy``'s scope; returns
+    (model, weight report or None).
+
+    With ``weights_path`` the Keras 2 file is loaded by name (the mismatching readout skipped).
+    ``freeze_backbone`` (default: when weights are loaded) trains ReadoutDense only, the rest
+    (batch normalisation included) frozen in inference mode, as SATBench's fine-tuning does.
+    """
+    freeze_backbone = weights_path is not None if freeze_backbone is None else freeze_backbone
+    report = None
+    with strategy.scope():
+        model = bl_net(keras.Input((image_size, image_size, 3)), classes=classes, n_timesteps=n_timesteps,
+                       cumulative_readout=False, width_multiplier=width_multiplier)
+        if weights_path is not None:
+            report = load_keras2_weights(model, weights_path, by_name=True, skip_mismatch=True)
+        if freeze_backbone:
+            freeze_all_but_readout(model)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                      loss=["categorical_crossentropy"] * n_timesteps, metrics=_readout_metrics(n_timesteps))
+    return model, report
+
+
 def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=True, weights=None,
              image_size=224, width_multiplier=1.0, n_timesteps=8, learning_rate=0.005, seed=None,
-             verbose=1):
+             verbose=1, strategy="auto"):
     """Trains a BL as SATBench's train.py does; returns a dict of what it wrote and the history.
 
     Args:
@@ -84,7 +107,10 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
         model_dir: ``bl_imagenet.h5`` is read from here (unless ``weights``); outputs go to
             ``model_dir/model/``.
         tag: color, grayscale, blur-color or noise-contrast-gray (the perturbation condition).
-        batch_size, epochs: as the original (global batch size over all replicas).
+        batch_size: images per replica (the original's batch on one device); the global batch
+            is ``batch_size`` times the replicas of ``strategy``.
+        epochs: as the original; an interrupted run resumes from its last finished epoch
+            (BackupAndRestore under ``model_dir/model/backup/{tag}``).
         pretrained: load the pretrained BL by name (mismatching layers, i.e. the 1000-class
             readout, are skipped) and train only ReadoutDense; False: train every layer from
             random initialisation.
@@ -92,46 +118,40 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
         image_size: model input size (224 in the original; images are loaded at 256/224 of it).
         width_multiplier: BL filter multiplier (1.0: the published BL).
         n_timesteps, learning_rate, seed: BL time steps, Adam learning rate, data shuffle seed.
+        strategy: ``drc.distribute`` strategy name (auto, mirrored, multiworker, default); only
+            the chief writes into ``model_dir``, other workers into their scratch folders.
 
     Returns:
         {"checkpoint", "model_path", "history", "class_names", "weight_report"}.
     """
     if tag not in layout.TAGS:
         raise ValueError(f"unknown tag {tag!r}; allowed: {', '.join(layout.TAGS)}")
+    strategy = distribute.make_strategy(strategy)  # before any other TensorFlow op (multi-worker)
     train_dir, val_dir = layout.training_dirs(data_dir)
     weights_path = layout.pretrained_weights(model_dir, weights) if pretrained else None
-    checkpoint = layout.checkpoint_path(model_dir, tag)
+    out_dir = distribute.worker_root(model_dir, strategy)
+    checkpoint = layout.checkpoint_path(out_dir, tag)
     os.makedirs(os.path.dirname(checkpoint), exist_ok=True)
 
+    global_batch = distribute.global_batch_size(batch_size, strategy)
     train_ds, val_ds, class_weights, class_names = training_datasets(
-        train_dir, val_dir, tag, batch_size, image_size, n_timesteps, seed)
+        train_dir, val_dir, tag, global_batch, image_size, n_timesteps, seed)
+    train_ds, val_ds = distribute.shard_by_data(train_ds), distribute.shard_by_data(val_ds)
     if verbose:
         print(f"{len(class_names)} classes: {', '.join(class_names)}")
         print("class weights", {i: round(w, 8) for i, w in class_weights.items()})
-
-    gpus = tf.config.list_logical_devices("GPU")
-    strategy = tf.distribute.MirroredStrategy([d.name for d in gpus] or None)
-    if verbose:
-        print(f"MirroredStrategy over {strategy.num_replicas_in_sync} replica(s)")
-    report = None
-    with strategy.scope():
-        model = bl_net(keras.Input((image_size, image_size, 3)), classes=len(class_names),
-                       n_timesteps=n_timesteps, cumulative_readout=False,
-                       width_multiplier=width_multiplier)
-        if pretrained:
-            report = load_keras2_weights(model, weights_path, by_name=True, skip_mismatch=True)
-            if verbose:
-                print(report)
-            freeze_all_but_readout(model)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                      loss=["categorical_crossentropy"] * n_timesteps,
-                      metrics=_readout_metrics(n_timesteps))
-
+        print(f"strategy: {distribute.describe(strategy)}; global batch {global_batch} "
+              f"({batch_size} per replica)")
+    model, report = build_bl_for_training(strategy, image_size, len(class_names), n_timesteps, width_multiplier,
+                                          weights_path, learning_rate)
+    if verbose and report is not None:
+        print(report)
     saver = Keras2Checkpoint(checkpoint, monitor="loss", save_best_only=True, mode="auto",
                              verbose=verbose)
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[saver],
+    backup = keras.callbacks.BackupAndRestore(os.path.join(out_dir, "model", "backup", tag))
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[saver, backup],
                         verbose=verbose)
-    model_path = os.path.join(model_dir, "model", f"{tag}_{time.strftime('%Y.%m.%d_%H.%M.%S')}.keras")
+    model_path = os.path.join(out_dir, "model", f"{tag}_{time.strftime('%Y.%m.%d_%H.%M.%S')}.keras")
     model.save(model_path)
     if verbose:
         print(f"saved {model_path}")

@@ -117,6 +117,14 @@ def default_parameters():
                    help=f"ResNet50 initial weights: imagenet, none or a .h5 path (else ${RESNET_WEIGHTS_ENV}, "
                         "else imagenet)")
 
+    from drc.distribute import add_strategy_argument
+
+    g = p.add_argument_group("distribution and reproducibility (new in this package)")
+    add_strategy_argument(g)
+    g.add_argument("--seed", default=None, type=int,
+                   help="seed of weights, shuffling and trajectories (default: random; under --strategy "
+                        "multiworker every worker derives the same one from the configuration)")
+
     p.set_defaults(data_augmentation=True, layer_norm_res=True, layer_norm_student=True,
                    batch_norm_student=False, layer_norm_2=True, skip_conn=True, last_maxpool_en=True,
                    testmode=False, dataset_center=True, dense_interface=False, resnet_mode=True,

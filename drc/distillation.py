@@ -72,18 +72,29 @@ class Distiller(SensorModel):
         self.teacher_front_end = teacher_front_end
         self.teacher_front_end.trainable = False
 
+    def _targets(self, x, y=None):
+        if y is not None:
+            return y
+        if "targets" in x:
+            return x["targets"]
+        return ops.stop_gradient(self.teacher_front_end(x["images"], training=False))
+
     def _with_targets(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
-        inputs = {"images": x["images"], "positions": x["positions"]}
-        if "targets" in x:
-            return inputs, x["targets"]
-        return inputs, ops.stop_gradient(self.teacher_front_end(x["images"], training=False))
+        return {"images": x["images"], "positions": x["positions"]}, self._targets(x)
 
     def train_step(self, data):
         return super().train_step(self._with_targets(data))
 
     def test_step(self, data):
         return super().test_step(self._with_targets(data))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # The steps pass the targets; Keras' own build (under a distribution strategy) does not.
+        return super().compute_loss(x, self._targets(x, y), y_pred, sample_weight, training)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        return super().compute_metrics(x, self._targets(x, y), y_pred, sample_weight)
 
     def get_config(self):
         config = super().get_config()
@@ -99,12 +110,19 @@ class Distiller(SensorModel):
 
 
 def cache_targets(front_end, images, max_bytes=2 ** 31, batch_size=256):
-    """The front end's outputs for all images, computed once, or None when they would take
-    more than ``max_bytes`` (e.g. ResNet50's 56x56x64 maps of 45,000 images)."""
+    """The front end's outputs for all images, computed once on this process, or None when they
+    would take more than ``max_bytes`` (e.g. ResNet50's 56x56x64 maps of 45,000 images).
+
+    A compiled call per batch rather than ``predict``: under a multi-worker strategy every
+    worker needs all the targets, not its shard of them."""
     size = int(np.prod(front_end.output_shape[1:])) * 4 * len(images)
     if size > max_bytes:
         return None
-    return front_end.predict(images, batch_size=batch_size, verbose=0)
+    import tensorflow as tf
+
+    call = tf.function(lambda x: front_end(x, training=False))
+    return np.concatenate([ops.convert_to_numpy(call(images[i:i + batch_size]))
+                           for i in range(0, len(images), batch_size)])
 
 
 def classifier_inputs(batch):

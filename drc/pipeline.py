@@ -23,12 +23,12 @@ import time
 import keras
 import numpy as np
 
-from drc import datasets
+from drc import datasets, distribute
 from drc.arguments import UsageError, resolve_dataset
 from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
 from drc.preprocessing import Preprocessing
 from drc.results import append_summary, history_frame
-from drc.tf_data import trajectory_dataset
+from drc.tf_data import EpochClock, trajectory_dataset
 
 BATCH_SIZE = 32
 STUDENT_METRICS = ("mean_squared_error", "mean_absolute_error", "cosine_similarity")
@@ -72,10 +72,22 @@ def default_config(**overrides):
 
 
 def _strategy(config):
-    """The tf.distribute strategy in effect (models are built in its scope)."""
-    import tensorflow as tf
+    """The ``--strategy`` of the configuration (models, optimisers and metrics are built in its
+    scope)."""
+    return distribute.make_strategy(config.get("strategy") or "auto")
 
-    return tf.distribute.get_strategy()
+
+def distribute_config(config, strategy):
+    """Records the replicas and the global batch (``BATCH_SIZE`` per replica) in ``config`` and
+    returns the seed of the run: ``--seed``, or under several workers one derived from the
+    configuration (every worker must draw the same shuffles and trajectories), else None."""
+    config["replicas"] = int(strategy.num_replicas_in_sync)
+    config["global_batch_size"] = distribute.global_batch_size(BATCH_SIZE, strategy)
+    if config.get("seed") is not None:
+        return int(config["seed"])
+    if distribute.worker_identity(strategy) != ("chief", 0):
+        return int(config_key(config), 16) % 2 ** 31
+    return None
 
 
 def load_data(config, preprocessing=None):
@@ -172,7 +184,8 @@ def student_upsample(student, res):
 def make_datasets(config, data, seed=None, front_end=None):
     """tf.data pipelines of images and trajectories (movies are made in the model's step).
 
-    Training trajectories are new for every image in every epoch; validation ones are drawn
+    Training trajectories are new for every image in every epoch (drawn from the seed and the
+    epoch that ``sets["clock"]``, one of the fit callbacks, reports); validation ones are drawn
     once and fixed (the validation images repeated ``val_set_mult`` times). With ``front_end``,
     its outputs are cached once per image as the distillation targets when they fit in memory
     (``--target_cache_gb``); otherwise the Distiller computes them in its step."""
@@ -181,6 +194,7 @@ def make_datasets(config, data, seed=None, front_end=None):
                   traj_out_scale=config["traj_out_scale"], snellen=config["snellen"], vm_kappa=config["vm_kappa"])
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2 ** 31, 5)
+    clock = EpochClock()
     mult = config.get("val_set_mult", 1)
     limit = int(config.get("target_cache_gb", 2.0) * 2 ** 30)
     train_targets = None if front_end is None else cache_targets(front_end, data.x_train, limit)
@@ -188,10 +202,12 @@ def make_datasets(config, data, seed=None, front_end=None):
     if cached[1] is None:
         cached = (None, None)
     return {
-        "train_features": trajectory_dataset(data.x_train, cached[0], seed=int(seeds[0]), **common),
+        "clock": clock,
+        "train_features": trajectory_dataset(data.x_train, cached[0], seed=int(seeds[0]), clock=clock, **common),
         "val_features": trajectory_dataset(data.x_val, cached[1], shuffle=False, fixed_trajectories=True,
                                            repeat=mult, seed=int(seeds[1]), **common),
-        "train_classifier": trajectory_dataset(data.x_train, data.y_train, seed=int(seeds[2]), **common)
+        "train_classifier": trajectory_dataset(data.x_train, data.y_train, seed=int(seeds[2]), clock=clock,
+                                               **common)
         .map(classifier_inputs),
         "val_classifier": trajectory_dataset(data.x_val, data.y_val, shuffle=False, fixed_trajectories=True,
                                              repeat=mult, seed=int(seeds[3]), **common).map(classifier_inputs),
@@ -200,8 +216,9 @@ def make_datasets(config, data, seed=None, front_end=None):
     }
 
 
-def _callbacks(monitor, min_delta, backup_dir, csv_path):
+def _callbacks(monitor, min_delta, backup_dir, csv_path, clock):
     return [
+        clock,
         keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=np.sqrt(0.1), cooldown=0, patience=5,
                                           min_lr=0.5e-6),
         keras.callbacks.EarlyStopping(monitor=monitor, min_delta=min_delta, patience=10, verbose=0,
@@ -216,10 +233,11 @@ def _jit(config):
     return bool(config.get("jit"))
 
 
-def train_student(config, student, front_end, sets, run, verbose=None):
+def train_student(config, student, front_end, sets, run, verbose=None, callbacks=()):
     """Distils the teacher's front end into the student (or loads/skips as configured).
 
-    Returns (student, history dict) where the history has the original's keys."""
+    ``callbacks`` run after the standard ones (learning-rate schedule, early stopping,
+    BackupAndRestore, CSV log). Returns (student, history dict) with the original's keys."""
     verbose = config["verbose"] if verbose is None else verbose
     distilled = os.path.join(run.work, "student_distilled.keras")
     if os.path.exists(distilled):
@@ -237,7 +255,8 @@ def train_student(config, student, front_end, sets, run, verbose=None):
         fit = distiller.fit(sets["train_features"], validation_data=sets["val_features"], epochs=config["epochs"],
                             verbose=verbose, shuffle=False,
                             callbacks=_callbacks("val_loss", 5e-5, run.backup("student"),
-                                                 os.path.join(run.folder, "student_history.csv")))
+                                                 os.path.join(run.folder, "student_history.csv"), sets["clock"])
+                            + list(callbacks))
         history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     final = distiller.evaluate(sets["val_features"], verbose=0, return_dict=True)
     history["final_val"] = {k: float(v) for k, v in final.items()}
@@ -264,8 +283,9 @@ def combine_fe_be(config, student, back_end):
     return classifier
 
 
-def fine_tune_DRC(config, classifier, sets, run, verbose=None):
-    """Retrains the back end on the student's output; returns the history dict."""
+def fine_tune_DRC(config, classifier, sets, run, verbose=None, callbacks=()):
+    """Retrains the back end on the student's output (``callbacks`` run after the standard
+    ones); returns the history dict."""
     verbose = config["verbose"] if verbose is None else verbose
     classifier.build_on(sets["val_classifier"])
     before = classifier.evaluate(sets["val_classifier"], verbose=0, return_dict=True)
@@ -275,7 +295,8 @@ def fine_tune_DRC(config, classifier, sets, run, verbose=None):
     fit = classifier.fit(sets["train_classifier"], validation_data=sets["val_classifier"], epochs=epochs,
                          verbose=verbose, shuffle=False,
                          callbacks=_callbacks("val_sparse_categorical_accuracy", 1e-4, run.backup("decoder"),
-                                              os.path.join(run.folder, "decoder_history.csv")))
+                                              os.path.join(run.folder, "decoder_history.csv"), sets["clock"])
+                         + list(callbacks))
     return {k: [float(v) for v in vals] for k, vals in fit.history.items()}
 
 
@@ -314,41 +335,64 @@ def config_key(config):
 
 
 def make_run_folders(config, root=None):
-    """A new folder ``<root>/saved_models/<run name>`` (never an existing one) and the work
-    folder of this configuration (reused by a restarted run)."""
+    """The run folder ``<root>/saved_models/<run name>`` and the work folder of this
+    configuration. An interrupted run of the same configuration (its work folder still there)
+    continues in its own run folder; otherwise the folder is new (never an existing one)."""
     root = root or config.get("save_dir") or os.getcwd()
-    job = os.getenv("LSB_JOBID") or os.getenv("SLURM_JOB_ID") or str(os.getpid())
-    base = os.path.join(root, "saved_models", f"{config['run_name_prefix']}_j{job}_t{int(time.time())}")
-    folder, i = base, 1
-    while True:
-        try:
-            os.makedirs(folder)
-            break
-        except FileExistsError:
-            folder, i = f"{base}_{i}", i + 1
     work = os.path.join(root, "saved_models", ".in_progress", config_key(config))
     os.makedirs(work, exist_ok=True)
+    record = os.path.join(work, "run_folder.txt")
+    folder = None
+    if os.path.exists(record):
+        with open(record) as f:
+            folder = os.path.join(root, "saved_models", f.read().strip())
+        folder = folder if os.path.isdir(folder) else None
+    if folder is None:
+        job = os.getenv("LSB_JOBID") or os.getenv("SLURM_JOB_ID") or str(os.getpid())
+        base = os.path.join(root, "saved_models", f"{config['run_name_prefix']}_j{job}_t{int(time.time())}")
+        folder, i = base, 1
+        while True:
+            try:
+                os.makedirs(folder)
+                break
+            except FileExistsError:
+                folder, i = f"{base}_{i}", i + 1
+        with open(record, "w") as f:
+            f.write(os.path.basename(folder))
     config["this_run_name"] = os.path.basename(folder)
     config["save_model_path"] = folder
     return RunFolders(folder, work)
 
 
 def run_drc(config, root=None):
-    """The whole pipeline; returns the summary row (a dict) of this run."""
+    """The whole pipeline under ``config["strategy"]``; returns the summary row (a dict).
+
+    Only the chief writes under ``root``; other workers write into their scratch folders
+    (``drc.distribute.worker_root``), removed when the run completes."""
+    strategy = _strategy(config)
+    print(f"strategy: {distribute.describe(strategy)}")
     data = load_data(config, teacher_preprocessing(config))
     config["preprocessing_mode"] = data.preprocessing.mode
+    seed = distribute_config(config, strategy)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    base = root or config.get("save_dir") or os.getcwd()
+    root = distribute.worker_root(base, strategy)
+    config["summary_dir"] = distribute.worker_root(config.get("summary_dir") or os.getcwd(), strategy)
     run = make_run_folders(config, root)
     print(f"run folder: {run.folder}")
-    teacher, front_end, back_end = get_teacher(config, data)
-    with _strategy(config).scope():
+    with strategy.scope():
+        teacher, front_end, back_end = get_teacher(config, data)
         student = get_student(config, front_end)
     config["student_upsample"] = student_upsample(student, config["res"])
-    sets = make_datasets(config, data, front_end=front_end)
+    sets = make_datasets(config, data, seed=seed, front_end=front_end)
     student, student_history = train_student(config, student, front_end, sets, run)
     classifier = combine_fe_be(config, student, back_end)
     decoder_history = fine_tune_DRC(config, classifier, sets, run)
     row = eval_and_save(config, student, back_end, classifier, sets, run, student_history, decoder_history)
     shutil.rmtree(run.work, ignore_errors=True)
+    if root != base:
+        shutil.rmtree(root, ignore_errors=True)
     return row
 
 

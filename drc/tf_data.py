@@ -1,29 +1,52 @@
 """A tf.data pipeline that makes sensor movies inside the graph, batched and prefetched.
 
-Each element is ``((frames, positions), target)`` ready for ``model.fit``. Trajectories of a
-training pipeline are fresh for every image in every epoch: NumPy's vectorised sampler draws
-blocks of ``TRAJECTORY_BLOCK`` trajectories, fed batch by batch through ``from_generator`` and
-zipped with the batches of shuffled images; with ``fixed_trajectories`` they are drawn once per image, as the
-original's validation generators do. The sensor itself runs as TensorFlow ops on the batch.
+Training pipelines draw, for every epoch, a new order of the images and a new trajectory for
+every image, both from NumPy generators seeded by (seed, epoch): an epoch's data depend on
+nothing else (not on how far an abandoned iterator ran ahead, nor on the process), so a run
+resumed at epoch k sees what an uninterrupted one would have, and every worker of a
+multi-worker run builds the same stream. The epoch comes from an :class:`EpochClock` callback
+given to ``fit``; without it, each new pass over the data counts as the next epoch. With
+``fixed_trajectories`` the trajectories are drawn once per image, as the original's validation
+generators do. The sensor itself runs as TensorFlow ops on the batch.
 """
+import keras
 import numpy as np
 import tensorflow as tf
 
 from drc import sensor, trajectories
+from drc.distribute import shard_by_data
 from drc.movies import compiled_movies
 
-TRAJECTORY_BLOCK = 4096
+
+class EpochClock(keras.callbacks.Callback):
+    """Tells the training pipelines built with it which epoch ``fit`` is in."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = None
+        self._passes = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def next_key(self):
+        """The epoch of the pass that starts now (counted passes when no ``fit`` sets it)."""
+        if self.epoch is not None:
+            return self.epoch
+        self._passes += 1
+        return self._passes - 1
 
 
 def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2", noise=0.5, batch_size=32,
                        shuffle=True, fixed_trajectories=False, up_sample=False, window=None, seed=None,
-                       drop_remainder=False, repeat=1, **traj_kwargs):
+                       drop_remainder=False, repeat=1, clock=None, **traj_kwargs):
     """Batches of ``{"images", "positions"[, "targets"]}``: images with their trajectories (int32,
     (B, n_samples, 2)), for models that make the movies themselves (``drc.sensor.DRCSensor``).
 
     images: (N, H, W[, C]) preprocessed images; targets: optional (N, ...) labels or targets.
-    ``repeat`` repeats the images (the original's ``val_set_mult``). ``traj_kwargs``: time_sec,
-    traj_out_scale, snellen, vm_kappa.
+    ``repeat`` repeats the images (the original's ``val_set_mult``). ``clock``: the
+    :class:`EpochClock` (pass it to ``fit`` too) whose epoch, with ``seed``, seeds each pass.
+    ``traj_kwargs``: time_sec, traj_out_scale, snellen, vm_kappa.
     """
     trajectories.check_style(style)
     images = np.asarray(images, np.float32)
@@ -34,37 +57,39 @@ def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2
     height, width = images.shape[1:3]
     window = sensor.sensor_window(height, up_sample, window)
     start = sensor.start_position(height, width, window)
-    rng = np.random.default_rng(seed)
 
-    def draw(batch):
-        return trajectories.sample_trajectories(int(batch), n_samples, style, noise, start, rng=rng,
-                                                **traj_kwargs).astype(np.int32)
+    def draw(count, rng):
+        return trajectories.sample_trajectories(int(count), n_samples, style, noise, start, rng=rng,
+                                                 **traj_kwargs).astype(np.int32)
 
     columns = {"images": images}
     if targets is not None:
         columns["targets"] = np.asarray(targets)
     if fixed_trajectories:
-        columns["positions"] = draw(len(images))
-    ds = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        ds = ds.shuffle(min(len(images), 50_000), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if fixed_trajectories:
-        return ds
-    per_block = max(1, min(TRAJECTORY_BLOCK, len(images)) // batch_size + 1)
+        columns["positions"] = draw(len(images), np.random.default_rng(seed))
+        ds = tf.data.Dataset.from_tensor_slices(columns)
+        if shuffle:
+            ds = ds.shuffle(min(len(images), 50_000), seed=seed, reshuffle_each_iteration=True)
+        return shard_by_data(ds.batch(batch_size, drop_remainder=drop_remainder))
 
-    def batches_of_trajectories():
-        while True:
-            block = draw(per_block * batch_size)
-            for i in range(per_block):
-                yield block[i * batch_size:(i + 1) * batch_size]
+    n = len(images)
+    n_batches = n // batch_size if drop_remainder else -(-n // batch_size)
+    entropy = np.random.SeedSequence(seed).entropy
+    clock = clock if clock is not None else EpochClock()
 
+    def epoch_batches():
+        rng = np.random.default_rng([entropy, clock.next_key()])
+        order = (rng.permutation(n) if shuffle else np.arange(n)).astype(np.int64)
+        positions = draw(n, rng)
+        for i in range(n_batches):
+            yield order[i * batch_size:(i + 1) * batch_size], positions[i * batch_size:(i + 1) * batch_size]
+
+    table = {k: tf.constant(v) for k, v in columns.items()}
     stream = tf.data.Dataset.from_generator(
-        batches_of_trajectories, output_signature=tf.TensorSpec((batch_size, n_samples, 2), tf.int32))
-    n_batches = len(images) // batch_size if drop_remainder else -(-len(images) // batch_size)
-    return tf.data.Dataset.zip(ds, stream).map(
-        lambda batch, q: {**batch, "positions": q[:tf.shape(batch["images"])[0]]}).apply(
-        tf.data.experimental.assert_cardinality(n_batches))
+        epoch_batches, output_signature=(tf.TensorSpec((None,), tf.int64),
+                                         tf.TensorSpec((None, n_samples, 2), tf.int32)))
+    batches = stream.map(lambda idx, q: {**{k: tf.gather(v, idx) for k, v in table.items()}, "positions": q})
+    return shard_by_data(batches.apply(tf.data.experimental.assert_cardinality(n_batches)))
 
 
 def make_drc_dataset(images, targets=None, *, res=8, n_samples=5, style="spiral_2dir2", noise=0.5,

@@ -1,5 +1,6 @@
 """The DRC pipeline end to end on real Fashion-MNIST, and its pieces."""
 import os
+import shutil
 
 import keras
 import numpy as np
@@ -98,12 +99,14 @@ def test_drc_accuracy_well_above_chance(small_teacher, tmp_path):
     assert row["test_accuracy_mean"] > 0.5  # chance is 0.1
 
 
-def test_run_folders_are_never_reused(tmp_path):
+def test_run_folders_are_reused_only_by_an_interrupted_run(tmp_path):
     config = parse_config(["--save_dir", str(tmp_path)])
     a = make_run_folders(dict(config), str(tmp_path))
-    b = make_run_folders(dict(config), str(tmp_path))
-    assert a.folder != b.folder and os.path.isdir(a.folder) and os.path.isdir(b.folder)
-    assert a.work == b.work  # the same configuration resumes in the same work folder
+    b = make_run_folders(dict(config), str(tmp_path))  # the first one never completed
+    assert (b.folder, b.work) == (a.folder, a.work)
+    shutil.rmtree(a.work)  # what a completed run does
+    c = make_run_folders(dict(config), str(tmp_path))
+    assert c.folder != a.folder and os.path.isdir(a.folder) and os.path.isdir(c.folder)
 
 
 def test_sensor_model_roundtrip(tmp_path):

@@ -11,6 +11,7 @@ import _bootstrap  # noqa: F401
 from convrnn_bl import layout
 from convrnn_bl.cli import (OneLineArgumentParser, add_model_size_args, check_model_size, import_tensorflow, run,
                             str2bool)
+from drc.distribute import add_strategy_argument
 
 PROG = "train.py"
 
@@ -23,7 +24,7 @@ def setup_args(argv=None):
                         help="folder with bl_imagenet.h5; outputs go to model_dir/model/")
     parser.add_argument("--tag", required=True, type=str, choices=layout.TAGS,
                         help="perturbation condition: " + ", ".join(layout.TAGS))
-    parser.add_argument("--batch_size", default=128, type=int)
+    parser.add_argument("--batch_size", default=128, type=int, help="images per replica")
     parser.add_argument("--epochs", default=100, type=int)
     parser.add_argument("--pretrained", default=True, type=str2bool,
                         help="True: load bl_imagenet.h5 by name and train the readout only; "
@@ -33,6 +34,7 @@ def setup_args(argv=None):
                         help="pretrained file to use instead of MODEL_DIR/bl_imagenet.h5")
     add_model_size_args(parser, "BL filter multiplier (1.0: the published BL)")
     parser.add_argument("--seed", default=None, type=int, help="shuffle seed of the data")
+    add_strategy_argument(parser)
     args = parser.parse_args(argv)
     for name in ("batch_size", "epochs", "image_size"):
         if getattr(args, name) < 1:
@@ -52,7 +54,8 @@ def main(argv=None):
 
     result = run(PROG, train_bl, args.data_dir, args.model_dir, args.tag, batch_size=args.batch_size,
                  epochs=args.epochs, pretrained=args.pretrained, weights=args.weights,
-                 image_size=args.image_size, width_multiplier=args.width_multiplier, seed=args.seed)
+                 image_size=args.image_size, width_multiplier=args.width_multiplier, seed=args.seed,
+                 strategy=args.strategy)
     print(f"checkpoint: {result['checkpoint']}")
 
 
