@@ -1,0 +1,1 @@
+"""Experiments on trained DRC models (analyses of the paper's claims)."""
