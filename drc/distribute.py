@@ -119,6 +119,11 @@ def worker_identity(strategy):
     return resolver.task_type, int(resolver.task_id or 0)
 
 
+def in_cluster(strategy):
+    """True when this process is one worker of several."""
+    return worker_identity(strategy) != ("chief", 0)
+
+
 def is_chief(strategy):
     """True for the one process that writes (the chief, or worker 0 in a cluster without one)."""
     task_type, task_id = worker_identity(strategy)

@@ -85,7 +85,7 @@ def distribute_config(config, strategy):
     config["global_batch_size"] = distribute.global_batch_size(BATCH_SIZE, strategy)
     if config.get("seed") is not None:
         return int(config["seed"])
-    if distribute.worker_identity(strategy) != ("chief", 0):
+    if distribute.in_cluster(strategy):
         return int(config_key(config), 16) % 2 ** 31
     return None
 

@@ -5,7 +5,8 @@ sqrt(0.1), patience ``learning_patience``, min_lr 0.5e-6); EarlyStopping (min_de
 patience ``stopping_patience``); CSVLogger. Augmentation (rotation, width/height shift,
 horizontal flip, 'nearest' fill as in Keras' ImageDataGenerator) runs as Keras preprocessing
 layers inside a tf.data pipeline. BackupAndRestore keeps the last finished epoch next to the
-teacher, so running the same command again after an interruption resumes there.
+teacher, so running the same command again after an interruption resumes there. Under
+``--strategy`` the batch of 32 is per replica; only the chief writes the teacher and its logs.
 """
 import os
 import sys
@@ -15,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from drc import distribute
 from drc.arguments import TOPOLOGIES, UsageError, resnet_weights_choice, resolve_dataset
 from drc.datasets import load_dataset
 from drc.preprocessing import Preprocessing, shrink_images
@@ -86,17 +88,18 @@ def augmentation_layers(rotation_range=0.0, width_shift_range=0.0, height_shift_
     return keras.Sequential(layers, name="augmentation") if layers else None
 
 
-def train_dataset(images, labels, preprocessing, augmentation=None, batch_size=BATCH_SIZE, shuffle=True):
+def train_dataset(images, labels, preprocessing, augmentation=None, batch_size=BATCH_SIZE, shuffle=True, seed=None):
     """tf.data batches of (preprocessed, augmented) images and labels, reshuffled every epoch.
 
     The raw images stay in memory once (as uint8 when given so); batches are gathered by
-    shuffled indices, preprocessed and augmented in the pipeline, and prefetched.
+    shuffled indices (``seed``: the same order on every worker), preprocessed and augmented in
+    the pipeline, and prefetched; sharded by data under a multi-worker strategy.
     """
     images, labels = tf.constant(images), tf.constant(labels)
     n = int(images.shape[0])
     indices = tf.data.Dataset.range(n)
     if shuffle:
-        indices = indices.shuffle(n, reshuffle_each_iteration=True)
+        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
 
     def load(idx):
         x = preprocessing.apply_tensor(tf.gather(images, idx))
@@ -104,7 +107,8 @@ def train_dataset(images, labels, preprocessing, augmentation=None, batch_size=B
             x = augmentation(x, training=True)
         return x, tf.gather(labels, idx)
 
-    return indices.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    batches = indices.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return distribute.shard_by_data(batches)
 
 
 def eval_dataset(images, labels, preprocessing, batch_size=BATCH_SIZE):
@@ -155,6 +159,7 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     callbacks: more Keras callbacks, run after the standard ones.
     """
     c = {**teacher_defaults(), **(config or {})}
+    strategy = distribute.make_strategy(c.get("strategy") or "auto")
     if n_classes is not None:
         c["n_classes"] = n_classes
     if network_topology is not None:
@@ -167,6 +172,7 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     else:
         dataset = c.get("dataset") or f"cifar{n_classes}"
     path = keras_path(path or teacher_path(topology, dataset))
+    path = os.path.join(distribute.worker_root(os.path.dirname(path) or ".", strategy), os.path.basename(path))
     if os.path.exists(path):
         raise TeacherExistsError(f"{path} exists; teachers are never overwritten: move or delete it first")
     if topology == "resnet50_on_imagenet":
@@ -179,10 +185,17 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     preprocessing = Preprocessing.fit(x_fit, dataset_norm=c["dataset_norm"], resnet_mode=resnet_mode,
                                       center=c["dataset_center"], res=res)
     input_shape = tuple(x_fit.shape[1:3]) + (preprocessing.output_channels(x_fit.shape[3]),)
-    teacher = build_teacher(topology, input_shape, n_classes, c)
-    if c["compile_on_spot"] or not teacher.compiled:
-        teacher.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
-                        metrics=[ACCURACY])
+    seed = c.get("seed")
+    if seed is None and distribute.in_cluster(strategy):
+        seed = 0  # every worker must shuffle alike
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    with strategy.scope():
+        teacher = build_teacher(topology, input_shape, n_classes, c)
+        if c["compile_on_spot"] or not teacher.compiled:
+            teacher.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                            metrics=[ACCURACY])
+    batch_size = distribute.global_batch_size(BATCH_SIZE, strategy)
 
     augmentation = None
     if c["data_augmentation"]:
@@ -199,16 +212,18 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
 
     print(f"Teacher {topology} on {dataset}: {len(x_fit)} training, {len(x_val)} validation, {len(x_test)} test "
           f"images of {'x'.join(map(str, input_shape))}; {teacher.count_params():,} parameters; "
-          f"augmentation {'on' if augmentation is not None else 'off'}; up to {c['epochs']} epochs")
+          f"augmentation {'on' if augmentation is not None else 'off'}; up to {c['epochs']} epochs; "
+          f"{distribute.describe(strategy)}, global batch {batch_size}")
     if resuming:
         print(f"Resuming from the backup in {backup_dir}")
-    history = teacher.fit(train_dataset(x_fit, y_fit, preprocessing, augmentation),
-                          validation_data=eval_dataset(x_val, y_val, preprocessing),
+    history = teacher.fit(train_dataset(x_fit, y_fit, preprocessing, augmentation, batch_size, seed=seed),
+                          validation_data=eval_dataset(x_val, y_val, preprocessing, batch_size),
                           epochs=c["epochs"], verbose=_auto_verbose(verbose), callbacks=all_callbacks,
                           shuffle=False)  # the dataset reshuffles itself every epoch
 
-    val_loss, val_accuracy = teacher.evaluate(eval_dataset(x_val, y_val, preprocessing), verbose=0)[:2]
-    test_loss, test_accuracy = teacher.evaluate(eval_dataset(x_test, y_test, preprocessing), verbose=0)[:2]
+    val_loss, val_accuracy = teacher.evaluate(eval_dataset(x_val, y_val, preprocessing, batch_size), verbose=0)[:2]
+    test_loss, test_accuracy = teacher.evaluate(eval_dataset(x_test, y_test, preprocessing, batch_size),
+                                                verbose=0)[:2]
     saved = save_teacher(teacher, preprocessing, path)
     history = dict(history.history)
     _print_summary(topology, dataset, history, early_stopper, teacher, c["epochs"], val_accuracy, test_accuracy,
