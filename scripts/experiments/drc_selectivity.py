@@ -1,0 +1,106 @@
+"""Spatio-temporal frequency selectivity of a DRC student's early units (and of an untrained control).
+
+python scripts/experiments/drc_selectivity.py [--student STUDENT.keras] [--teacher TEACHER.keras]
+    [--out results/drc_selectivity] [--where centre|mean] [--spatial 0.25,0.5,...] [--temporal 0,0.05,...]
+    [--directions 8] [--phases 4] [--quick]
+
+Drifting gratings go through the DRC sensor into the student; each unit of its first ConvRNN layer
+gets a spatial x temporal frequency response matrix, a preferred (spatial, temporal) frequency and
+a separability index. Without --student, a small 10-step DRC student is trained first on the
+bundled Fashion-MNIST subset (teacher and run folder in OUT/runs/).
+"""
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _bootstrap  # noqa: F401,E402
+
+from drc.arguments import ArgumentParser, UsageError, run_cli  # noqa: E402
+
+PROG = "drc_selectivity.py"
+QUICK_GRID = dict(spatial=[0.5, 1.5, 2.5, 3.5], temporal=[0.0, 0.1, 0.25, 0.5], n_directions=4, n_phases=3)
+
+
+def _floats(text):
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
+
+
+def parser():
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    p.add_argument("--student", help="a saved DRC student (.keras; a run folder's student.keras); "
+                                     "default: train a small one first")
+    p.add_argument("--teacher", help="the teacher whose preprocessing record the student's data had (default: the "
+                                     "run folder's config.json, else fitted on the bundled Fashion-MNIST subset)")
+    p.add_argument("--out", default=os.path.join("results", "drc_selectivity"), help="output folder")
+    p.add_argument("--where", default="centre", choices=("centre", "mean"),
+                   help="read each channel at the feature map's centre or average over the map")
+    p.add_argument("--layer", help="the layer to analyse (default: the first ConvGRU2D/ConvLSTM2D)")
+    p.add_argument("--spatial", type=_floats, help="spatial frequencies, cycles/image (default 0.25 .. res/2)")
+    p.add_argument("--temporal", type=_floats, help="temporal frequencies, cycles/step (default 0 .. 0.5)")
+    p.add_argument("--directions", type=int, default=8, help="drift directions over 360 degrees")
+    p.add_argument("--phases", type=int, default=4, help="starting phases (at least 3)")
+    p.add_argument("--contrast", type=float, default=1.0, help="grating contrast in (0, 1]")
+    p.add_argument("--skip", type=int, default=1, help="first time steps left out of the amplitude")
+    p.add_argument("--seed", type=int, default=0, help="seed of the untrained control (and of the training)")
+    p.add_argument("--teacher_epochs", type=int, default=2, help="without --student: teacher epochs")
+    p.add_argument("--student_epochs", type=int, default=2, help="without --student: distillation epochs")
+    p.add_argument("--quick", action="store_true", help="a small grid (and a tiny student): a smoke run")
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    if args.student and not os.path.isfile(args.student):
+        raise UsageError(f"--student {args.student}: no such file")
+    if args.teacher and not os.path.exists(args.teacher):
+        raise UsageError(f"--teacher {args.teacher}: no such file")
+    for flag in ("teacher_epochs", "student_epochs"):
+        if getattr(args, flag) < 1:
+            raise UsageError(f"--{flag} {getattr(args, flag)} must be at least 1")
+    grid = dict(QUICK_GRID) if args.quick else dict(n_directions=args.directions, n_phases=args.phases)
+    for key in ("spatial", "temporal"):
+        if getattr(args, key) is not None:
+            grid[key] = getattr(args, key)
+    grid["contrast"] = args.contrast
+    from drc.experiments import selectivity
+
+    selectivity.GratingGrid.regular(**{"spatial": [1.0], "temporal": [0.0], **grid, "n_steps": 1})  # checks
+
+    from drc.experiments.selectivity_report import load_student, preprocessing_for, write_report
+
+    start = time.perf_counter()
+    extra, student_path, teacher = {}, args.student, args.teacher
+    if student_path is None:
+        from drc.experiments.quick_student import train_quick_student
+
+        sizes = dict(rnn_layer1=8, rnn_layer2=8, teacher_epochs=1, student_epochs=1) if args.quick else dict(
+            teacher_epochs=args.teacher_epochs, student_epochs=args.student_epochs)
+        student_path, teacher, row = train_quick_student(os.path.join(args.out, "runs"), seed=args.seed, **sizes)
+        extra["training"] = {"test_accuracy_mean": row["test_accuracy_mean"],
+                             "test_accuracy_std": row["test_accuracy_std"],
+                             "teacher_val_accuracy": row.get("teacher_val_accuracy"),
+                             "seconds": round(time.perf_counter() - start, 1), **sizes}
+    preprocessing, source = preprocessing_for(student_path, teacher)
+    student = load_student(student_path)
+    extra.update(student=student_path, preprocessing=source)
+    summary = write_report(student, grid, preprocessing, args.out, where=args.where, layer=args.layer,
+                           skip=args.skip, seed=args.seed, extra=extra)
+    for name in ("trained", "untrained"):
+        s = summary[name]
+        print(f"{name}: {s['units']} units; separability median {s['separability']['median']:.4f} "
+              f"(IQR {s['separability']['q25']:.4f}-{s['separability']['q75']:.4f}); preferred SF counts "
+              f"{s['preferred_sf_counts']}; preferred TF counts {s['preferred_tf_counts']}")
+    print(f"wrote {args.out}/summary.json and {', '.join(summary['outputs'])} in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main, prog=PROG))
