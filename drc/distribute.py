@@ -161,4 +161,12 @@ def describe(strategy):
     """One line naming the strategy, its replicas and this worker."""
     task_type, task_id = worker_identity(strategy)
     where = "" if (task_type, task_id) == ("chief", 0) else f", this process is {task_type} {task_id}"
-    return f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replica(s){where}"
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        name = "MultiWorkerMirroredStrategy"
+    elif isinstance(strategy, tf.distribute.MirroredStrategy):
+        name = "MirroredStrategy"
+    else:
+        name = "the default strategy (no distribution)"
+    return f"{name} with {strategy.num_replicas_in_sync} replica(s){where}"
