@@ -23,7 +23,7 @@ def low_res_frames(images, positions, res, window=None):
     return sensor_frames(images, positions, res, window=window, scale=1.0, up_to_window=True)
 
 
-def averaged_prediction(classifier, images, positions, res, preprocessing=None, batch_size=64):
+def averaged_prediction(classifier, images, positions, res, preprocessing=None, batch_size=256):
     """The classifier's class probabilities averaged over each trajectory's frames: (B, K).
 
     classifier: a Keras model of (N, window, window, C) preprocessed images ending in softmax;
@@ -41,12 +41,12 @@ def averaged_prediction(classifier, images, positions, res, preprocessing=None, 
         flat = tf.reshape(frames, (b * t,) + tuple(frames.shape[2:]))
         if preprocessing is not None:
             flat = preprocessing.apply_tensor(flat)
-        probs = classifier(flat, training=False)
-        out.append(tf.reduce_mean(tf.reshape(probs, (b, t, -1)), axis=1).numpy())
+        probs = classifier.predict(flat, batch_size=256, verbose=0)  # compiled once, reused
+        out.append(probs.reshape(b, t, -1).mean(axis=1))
     return np.concatenate(out)
 
 
-def averaged_accuracy(classifier, images, labels, positions, res, preprocessing=None, batch_size=64):
+def averaged_accuracy(classifier, images, labels, positions, res, preprocessing=None, batch_size=256):
     """Accuracy of the averaged prediction on labelled images with their trajectories."""
     probs = averaged_prediction(classifier, images, positions, res, preprocessing, batch_size)
     return float(np.mean(np.argmax(probs, axis=-1) == np.asarray(labels)))
