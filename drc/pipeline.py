@@ -13,6 +13,7 @@
 (``drc.pipeline.default_config()`` gives the defaults). Each run writes to a new folder; an
 interrupted run, started again with the same configuration, resumes where it stopped.
 """
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -393,6 +394,8 @@ def run_drc(config, root=None):
     shutil.rmtree(run.work, ignore_errors=True)
     if root != base:
         shutil.rmtree(root, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(root))  # .worker_scratch, when no other worker still uses it
     return row
 
 

@@ -209,3 +209,40 @@ def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained
                    capture_output=True, timeout=400)
     for a, b in zip(chief, _weights(os.path.join(single, "chief0.npz"))):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_seed_command_lines_under_two_workers(tmp_path):
+    """cifar_style.py then DRC_training.py (the seed's v1 lines) as 2 multi-worker processes:
+    they finish, and only the chief's files appear in the shared folder."""
+    from tests.conftest import make_tiny_cifar
+    from tests.test_drc_training_cli import DRC_V1, SMALL, TEACHER_V1
+
+    data = make_tiny_cifar(tmp_path / "data", 10, n_train=60, n_test=20)
+
+    def both(script, args):
+        ports = _free_ports(2)
+        procs = []
+        for i in range(2):
+            tf_config = {"cluster": {"worker": [f"localhost:{p}" for p in ports]},
+                         "task": {"type": "worker", "index": i}}
+            procs.append(subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", script), *args,
+                                           "--strategy", "multiworker", "--data_dir", data], cwd=tmp_path,
+                                          env=_env(tf_config), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                          text=True))
+        outputs = [p.communicate(timeout=900)[0] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-3000:] for o in outputs)
+        return outputs
+
+    both("cifar_style.py", TEACHER_V1 + ["--epochs", "1", "--val_size", "20"])
+    assert [f for f in os.listdir(tmp_path / "pretrained_teachers") if f.endswith(".keras")] == \
+        ["default_cifar10_teacher.keras"]
+    teacher = os.path.join("pretrained_teachers", "default_cifar10_teacher.keras")
+    outputs = both("DRC_training.py", DRC_V1.format(teacher=teacher).split() + SMALL)
+    assert all("MultiWorkerMirroredStrategy with 2 replica(s)" in o for o in outputs)
+    runs = [d for d in os.listdir(tmp_path / "saved_models") if not d.startswith(".")]
+    assert len(runs) == 1 and (tmp_path / "saved_models" / runs[0] / "student.keras").is_file()
+    import pandas as pd
+
+    assert len(pd.read_csv(tmp_path / "summary_dataframe_DRC_training_data.csv")) == 1  # the chief's row only
+    assert not (tmp_path / ".worker_scratch").exists()  # the other worker's scratch is gone
