@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP_FLAGS ?=
 
-.PHONY: install data demo test test-slow bench
+.PHONY: install data demo test test-slow bench results results-quick
 
 install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -q -e ".[test]"
@@ -26,3 +26,10 @@ bench: install
 	$(PYTHON) scripts/benchmarks/bench_sensor.py
 	$(PYTHON) scripts/benchmarks/bench_distillation.py
 	$(PYTHON) scripts/benchmarks/bench_bl.py
+
+# The papers' experiments at CPU scale (about an hour on 2 cores; see RESULTS.md), or in quick mode.
+results: install data
+	$(PYTHON) scripts/experiments/run_all.py
+
+results-quick: install data
+	$(PYTHON) scripts/experiments/run_all.py --quick
