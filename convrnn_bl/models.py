@@ -170,9 +170,12 @@ def _feedforward(input_tensor, classes, specs, name, width_multiplier):
     return keras.Model(inputs=input_tensor, outputs=output, name=name)
 
 
-def b_net(input_tensor, classes, width_multiplier=1.0):
-    """B: the feedforward network with BL's layers (no lateral connections, one readout)."""
-    return _feedforward(input_tensor, classes, BL_LAYERS, "b_net", width_multiplier)
+def b_net(input_tensor, classes, width_multiplier=1.0, layer_specs=BL_LAYERS):
+    """B: the feedforward network with BL's layers (no lateral connections, one readout).
+
+    ``layer_specs`` as in :func:`bl_net` (e.g. ``BL_LAYERS[:6]`` for B matching a shallower BL).
+    """
+    return _feedforward(input_tensor, classes, layer_specs, "b_net", width_multiplier)
 
 
 def b_k_net(input_tensor, classes, width_multiplier=1.0):

@@ -118,6 +118,18 @@ def _blur_matrices(sigma, size, kernel_size, padding):
     return tf.einsum("nk,ikj->nij", taps, scatter)
 
 
+def gaussian_blur(images, sigma, kernel_size=49, padding="constant"):
+    """Blurs float images (N, H, W, C) with a per-image ``sigma`` ((N,) tensor; 0: unchanged);
+    the function behind :class:`GaussianBlur`."""
+    images = tf.cast(images, tf.float32)
+    shape = tf.shape(images)
+    sigma = tf.cast(sigma, tf.float32)
+    rows = _blur_matrices(sigma, shape[1], kernel_size, padding)
+    cols = _blur_matrices(sigma, shape[2], kernel_size, padding)
+    images = tf.einsum("nij,njwc->niwc", rows, images)
+    return tf.einsum("nwj,nhjc->nhwc", cols, images)
+
+
 @keras.saving.register_keras_serializable(package="convrnn_bl")
 class GaussianBlur(keras.layers.Layer):
     """Gaussian blur with a ``kernel_size`` x ``kernel_size`` kernel (SATBench's blur condition).
@@ -157,10 +169,7 @@ class GaussianBlur(keras.layers.Layer):
             sigma = _grid_choice(self.sigma, self.sigma_step, shape[0], self.seed)
         else:
             sigma = tf.fill([shape[0]], self.sigma)
-        rows = _blur_matrices(sigma, shape[1], self.kernel_size, self.padding)
-        cols = _blur_matrices(sigma, shape[2], self.kernel_size, self.padding)
-        images = tf.einsum("nij,njwc->niwc", rows, images)
-        return tf.einsum("nwj,nhjc->nhwc", cols, images)
+        return gaussian_blur(images, sigma, self.kernel_size, self.padding)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

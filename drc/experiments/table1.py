@@ -87,9 +87,9 @@ def default_scale(dataset="fashion_mnist"):
 
 
 def quick_scale():
-    """A smoke-test scale (minutes): the bundled subset, small sizes, 1-2 epochs."""
-    return Scale("fashion_mnist_subset", res=7, train_size=1500, val_size=300, test_size=500, teacher_epochs=2,
-                 student_epochs=2, decoder_epochs=1, teacher_options=_SMALL_TEACHER, drc_options=_SMALL_STUDENT)
+    """A smoke-test scale (minutes): the bundled subset, small sizes, 2-3 epochs."""
+    return Scale("fashion_mnist_subset", res=7, train_size=2000, val_size=300, test_size=500, teacher_epochs=3,
+                 student_epochs=3, decoder_epochs=2, teacher_options=_SMALL_TEACHER, drc_options=_SMALL_STUDENT)
 
 
 def check_scale(scale):

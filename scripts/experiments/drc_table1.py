@@ -35,7 +35,7 @@ def parser():
     p.add_argument("--seeds", default=None, type=int, help="number of seeds 0..N-1 (default 3; --quick 1)")
     p.add_argument("--conditions", default=None,
                    help="comma-separated subset of the conditions (default: all), e.g. teacher,drc5_pos")
-    p.add_argument("--quick", action="store_true", help="a few minutes: bundled subset, tiny sizes, 1-2 epochs")
+    p.add_argument("--quick", action="store_true", help="a few minutes: bundled subset, tiny sizes, 2-3 epochs")
     p.add_argument("--out", default=None, help="results folder (default results/drc_table1, --quick: "
                                                "results/drc_table1_quick)")
     p.add_argument("--overwrite", action="store_true", help="replace results of other settings in --out")
