@@ -57,9 +57,9 @@ def test_every_original_pair_has_both_spellings_and_its_default():
         assert vars(parser.parse_args([f"--no-{name}"]))[name] is False
 
 
-def test_no_flags_beyond_the_original_and_the_four_new_ones():
+def test_no_flags_beyond_the_original_and_the_six_new_ones():
     dests = {a.dest for a in default_parameters()._actions}
-    new = {"data_dir", "dataset", "val_size", "resnet_weights"}
+    new = {"data_dir", "dataset", "val_size", "resnet_weights", "strategy", "seed"}
     assert dests == set(ORIGINAL_VALUE_FLAGS) | set(ORIGINAL_PAIRS) | new
 
 
@@ -69,6 +69,9 @@ def test_new_flags_defaults_and_values():
     assert (d["data_dir"], d["dataset"], d["val_size"], d["resnet_weights"]) == (None, None, 5000, None)
     d = vars(parser.parse_args("--data_dir /x --dataset fashion_mnist --val_size 100 --resnet_weights none".split()))
     assert (d["data_dir"], d["dataset"], d["val_size"], d["resnet_weights"]) == ("/x", "fashion_mnist", 100, "none")
+    assert (d["strategy"], d["seed"]) == ("auto", None)
+    d = vars(parser.parse_args("--strategy multiworker --seed 3".split()))
+    assert (d["strategy"], d["seed"]) == ("multiworker", 3)
 
 
 def test_values_are_converted_by_type():
