@@ -214,5 +214,8 @@ def test_quick_run_orders_the_robust_settings(tmp_path):
     acc = pd.read_csv(out / "table1_summary.csv").set_index("condition")["mean"]
     assert acc["teacher"] > acc["naive_low_res"]
     assert acc["drc10_pos"] > acc["drc5_static"]  # a moving sensor beats a static one
-    student = keras.models.load_model(out / "students" / "drc10_pos_seed0.keras")
+    from students import ConvGRU2D
+
+    student = keras.models.load_model(out / "students" / "drc10_pos_seed0.keras",
+                                      custom_objects={"ConvGRU2D": ConvGRU2D})
     assert student.inputs[0].shape[1:] == (10, 7, 7, 1)
