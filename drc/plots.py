@@ -37,9 +37,14 @@ def plot_sensor_movie(image, frames, positions, path, window=None, title=None):
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+    return save_figure(fig, path, title, dpi=110, title_size=9)
+
+
+def save_figure(fig, path, title=None, dpi=100, title_size=10):
+    """Titles (optionally), lays out, writes and closes ``fig``; returns ``path``."""
     if title:
-        fig.suptitle(title, fontsize=9)
+        fig.suptitle(title, fontsize=title_size)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path

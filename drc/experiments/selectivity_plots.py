@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from drc.plots import save_figure  # noqa: E402
+
 SF = "preferred_sf_cycles_per_image"
 TF = "preferred_tf_cycles_per_step"
 
@@ -79,9 +81,4 @@ def plot_matrices(matrices, grid, path, n=8, title=None):
         ax.set_yticks(range(len(grid.spatial))[::2], [f"{v:g}" for v in grid.spatial[::2]], fontsize=6)
         ax.set_xlabel("TF (cycles/step)", fontsize=7)
         ax.set_ylabel("SF (cycles/image)", fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, title)
