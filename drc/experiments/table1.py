@@ -353,12 +353,19 @@ def run_table1(scale, seeds=(0, 1, 2), names=None, out="results/drc_table1", ove
                   f"({row['wall_s']:.0f} s)", flush=True)
             rows = append_row(out, row)
             write_reports(out, rows, scale)
+            write_info(out, info, rows, runner, started, skipped)
     summary = write_reports(out, rows, scale)
+    write_info(out, info, rows, runner, started, skipped, finished=True)
+    return summary
+
+
+def write_info(out, info, rows, runner, started, skipped, finished=False):
+    """Writes ``run_info.json``: ``info`` plus the times so far and the saved student's path."""
     student = runner.student_path(cond.SAVED_STUDENT[1])
-    info.update(wall_time_s=round(time.time() - started, 1), rows_skipped_as_done=skipped,
-                compute_time_s_all_rows=float(pd.to_numeric(rows["wall_s"], errors="coerce").sum()),
+    wall = pd.to_numeric(rows["wall_s"], errors="coerce") if "wall_s" in rows else pd.Series(dtype=float)
+    info = dict(info, wall_time_s=round(time.time() - started, 1), rows_skipped_as_done=skipped,
+                rows_done=len(rows), compute_time_s_all_rows=float(wall.sum()),
                 student_path=os.path.relpath(student, out) if os.path.exists(student) else None,
-                finished=time.strftime("%Y-%m-%d %H:%M:%S"))
+                finished=time.strftime("%Y-%m-%d %H:%M:%S") if finished else None)
     with open(os.path.join(out, "run_info.json"), "w") as f:
         json.dump(info, f, indent=1)
-    return summary
