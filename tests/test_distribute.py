@@ -164,13 +164,13 @@ def test_mirrored_over_two_cpus_matches_one_device(untrained_teacher, tmp_path):
 # ----------------------------------------------------------------------------- multi-worker
 
 def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained_teacher, tmp_path):
-    """Two MultiWorkerMirroredStrategy processes on loopback distil a DRC student; after epoch 2
-    one worker is killed (and the chief with it, as a job scheduler restarts the whole job);
+    """Two MultiWorkerMirroredStrategy processes on loopback distil a DRC student for 3 epochs;
+    after epoch 2 one worker is killed (and the chief with it, as a job scheduler restarts the whole job);
     started again, both resume from their backups, finish, and end with identical weights,
     equal to one process training the same global batch without interruption."""
     out = str(tmp_path / "cluster")
     os.makedirs(out)
-    procs = _launch_workers(out, untrained_teacher, epochs=4, extra=("--pause_after_epoch", "1"))
+    procs = _launch_workers(out, untrained_teacher, epochs=3, extra=("--pause_after_epoch", "1"))
     start = time.time()
     while not os.path.exists(os.path.join(out, "worker1_paused")):
         if any(p.poll() is not None for p in procs) or time.time() - start > 400:
@@ -185,9 +185,9 @@ def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained
     procs[0].wait()
     assert _epochs(os.path.join(out, "worker0_epochs.txt")) == [0, 1]
 
-    _wait(_launch_workers(out, untrained_teacher, epochs=4), out)
+    _wait(_launch_workers(out, untrained_teacher, epochs=3), out)
     for task in ("worker0", "worker1"):
-        assert _epochs(os.path.join(out, f"{task}_epochs.txt")) == [0, 1, 2, 3]  # nothing redone, nothing lost
+        assert _epochs(os.path.join(out, f"{task}_epochs.txt")) == [0, 1, 2]  # nothing redone, nothing lost
     chief, other = _weights(os.path.join(out, "worker0.npz")), _weights(os.path.join(out, "worker1.npz"))
     for a, b in zip(chief, other):
         np.testing.assert_array_equal(a, b)
@@ -195,7 +195,7 @@ def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained
         info = json.load(f)
     assert info["replicas"] == 2 and info["global_batch_size"] == 64
     log = os.path.join(info["run_folder"], "student_history.csv")
-    assert list(np.loadtxt(log, delimiter=",", skiprows=1, usecols=0)) == [0, 1, 2, 3]  # one log, continued
+    assert list(np.loadtxt(log, delimiter=",", skiprows=1, usecols=0)) == [0, 1, 2]  # one log, continued
     assert os.path.commonpath([info["run_folder"], out]) == out and ".worker_scratch" not in info["run_folder"]
     scratch = os.path.join(out, ".worker_scratch", "worker1")
     assert os.listdir(out) and os.path.isdir(scratch)  # the other worker wrote only into its scratch
@@ -205,7 +205,7 @@ def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained
     single = str(tmp_path / "single")
     os.makedirs(single)
     subprocess.run([sys.executable, WORKER, "distill", "--teacher", untrained_teacher, "--out", single,
-                    "--strategy", "default", "--epochs", "4", "--global_batch", "64"], env=_env(), check=True,
+                    "--strategy", "default", "--epochs", "3", "--global_batch", "64"], env=_env(), check=True,
                    capture_output=True, timeout=400)
     for a, b in zip(chief, _weights(os.path.join(single, "chief0.npz"))):
         np.testing.assert_allclose(a, b, atol=1e-5)
