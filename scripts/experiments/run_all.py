@@ -14,13 +14,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def steps(out, quick, overwrite):
+def steps(out, quick, overwrite, seeds=None):
     """(name, argv) of each part, in order (the selectivity and visuals use Table 1's outputs)."""
     table1 = os.path.join(out, "drc_table1")
     mode = ["--quick"] if quick else []
     again = ["--overwrite"] if overwrite else []
+    seeds = ["--seeds", str(seeds)] if seeds else []
     return [
-        ("drc_table1", ["drc_table1.py", "--out", table1, *mode, *again]),
+        ("drc_table1", ["drc_table1.py", "--out", table1, *mode, *seeds, *again]),
         ("drc_selectivity", ["drc_selectivity.py", "--student",
                              os.path.join(table1, "students", "drc10_pos_seed0.keras"),
                              "--teacher", os.path.join(table1, "teachers", "teacher_seed0.keras"),
@@ -38,9 +39,10 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="results folder (default results/, --quick: results/quick/)")
     parser.add_argument("--overwrite", action="store_true", help="passed on to the parts that refuse otherwise")
     parser.add_argument("--only", default=None, help="comma-separated parts to run (default: all)")
+    parser.add_argument("--seeds", type=int, default=None, help="Table 1's seeds (default: its own, 3; 1 with --quick)")
     args = parser.parse_args(argv)
     out = args.out or ("results/quick" if args.quick else "results")
-    chosen = steps(out, args.quick, args.overwrite)
+    chosen = steps(out, args.quick, args.overwrite, args.seeds)
     if args.only:
         names = args.only.split(",")
         unknown = sorted(set(names) - {name for name, _ in chosen})
