@@ -3,8 +3,9 @@
 :func:`train_bl`: a BL (pretrained ``bl_imagenet.h5`` loaded by name, only the readout trained;
 or from scratch) on a 16-class image folder under one perturbation condition, under
 ``--strategy`` (MirroredStrategy on GPUs by default), checkpointing to
-``M/model/ckpt/pretrained_mp_noise_{tag}_new.hdf5`` in the Keras 2 layout. :func:`predict_bl`: per-time-step predictions on the human-experiment test
-images, written to ``M/model/results/predictions_{tag}.csv``.
+``M/model/ckpt/pretrained_mp_noise_{tag}_new.hdf5`` in the Keras 2 layout. :func:`predict_bl`:
+per-time-step predictions on the human-experiment test images, written to
+``M/model/results/predictions_{tag}.csv``.
 """
 import os
 import time

@@ -58,10 +58,10 @@ def tf_config_from_slurm(env=None, port=DEFAULT_PORT):
     """TF_CONFIG (a dict) for the task of a SLURM job step with one task per node, or None when
     the environment is not a SLURM step of several tasks."""
     env = os.environ if env is None else env
-    if int(env.get("SLURM_NTASKS", env.get("SLURM_NPROCS", "1")) or 1) < 2:
+    n_tasks = int(env.get("SLURM_NTASKS") or env.get("SLURM_NPROCS") or 1)
+    if n_tasks < 2:
         return None
     nodes = expand_hostlist(env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST", ""))
-    n_tasks = int(env.get("SLURM_NTASKS", env.get("SLURM_NPROCS")))
     if len(nodes) < n_tasks:
         raise StrategyError(f"SLURM step has {n_tasks} tasks on {len(nodes)} node(s); run one task per node "
                             f"(srun --ntasks-per-node=1) or set TF_CONFIG per task")

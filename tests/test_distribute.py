@@ -67,7 +67,8 @@ def _launch_workers(out, teacher, epochs, extra=()):
 def _wait(procs, out, timeout=400):
     codes = [p.wait(timeout=timeout) for p in procs]
     if any(codes):
-        logs = "".join(open(os.path.join(out, f)).read()[-2000:] for f in sorted(os.listdir(out)) if f.startswith("log"))
+        logs = "".join(open(os.path.join(out, f)).read()[-2000:]
+                       for f in sorted(os.listdir(out)) if f.startswith("log"))
         pytest.fail(f"worker exit codes {codes}:\n{logs}")
 
 
@@ -105,7 +106,8 @@ def test_slurm_host_lists_and_tf_config():
     assert distribute.expand_hostlist("a1,b[9-10]") == ["a1", "b9", "b10"]
     env = {"SLURM_NTASKS": "3", "SLURM_JOB_NODELIST": "cn[1-3]", "SLURM_PROCID": "2"}
     config = distribute.tf_config_from_slurm(env, port=2222)
-    assert config == {"cluster": {"worker": ["cn1:2222", "cn2:2222", "cn3:2222"]}, "task": {"type": "worker", "index": 2}}
+    assert config == {"cluster": {"worker": ["cn1:2222", "cn2:2222", "cn3:2222"]},
+                      "task": {"type": "worker", "index": 2}}
     assert distribute.tf_config_from_slurm({"SLURM_NTASKS": "1"}) is None
     with pytest.raises(distribute.StrategyError, match="one task per node"):
         distribute.tf_config_from_slurm({"SLURM_NTASKS": "4", "SLURM_JOB_NODELIST": "cn[1-2]", "SLURM_PROCID": "0"})
