@@ -28,8 +28,9 @@ bench: install
 	$(PYTHON) scripts/benchmarks/bench_bl.py
 
 # The papers' experiments at CPU scale (about an hour on 2 cores; see RESULTS.md), or in quick mode.
+# They replace the committed results; after an interruption the same command continues the suite.
 results: install data
-	$(PYTHON) scripts/experiments/run_all.py
+	$(PYTHON) scripts/experiments/run_all.py --overwrite
 
 results-quick: install data
-	$(PYTHON) scripts/experiments/run_all.py --quick
+	$(PYTHON) scripts/experiments/run_all.py --quick --overwrite

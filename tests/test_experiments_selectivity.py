@@ -130,6 +130,15 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(tmp_path, args, words):
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in run.stderr
 
 
+def test_cli_refuses_an_earlier_analysis(tmp_path):
+    (tmp_path / "summary.json").write_text("{}")
+    run = subprocess.run([sys.executable, SCRIPT, "--out", str(tmp_path)], capture_output=True, text=True,
+                         timeout=120)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1 and "summary.json" in lines[0] and "--overwrite" in lines[0]
+    assert (tmp_path / "summary.json").read_text() == "{}"
+
+
 @pytest.mark.slow
 def test_the_script_trains_a_student_and_writes_the_analysis(tmp_path):
     run = subprocess.run([sys.executable, SCRIPT, "--out", str(tmp_path), "--quick"], capture_output=True, text=True,

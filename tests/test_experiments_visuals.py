@@ -64,3 +64,8 @@ def test_script_writes_gif_and_styles_and_rejects_an_unknown_style(tmp_path):
                          text=True, timeout=300)
     lines = bad.stderr.strip().splitlines()
     assert bad.returncode == 2 and len(lines) == 1 and "nope" in lines[0]
+    written = (out / "sensor_movie.gif").stat().st_mtime_ns
+    again = subprocess.run([sys.executable, SCRIPT, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    lines = again.stderr.strip().splitlines()
+    assert again.returncode == 2 and len(lines) == 1 and "--overwrite" in lines[0], again.stderr
+    assert (out / "sensor_movie.gif").stat().st_mtime_ns == written  # the earlier figures are kept

@@ -2,12 +2,13 @@
 
 python scripts/experiments/drc_selectivity.py [--student STUDENT.keras] [--teacher TEACHER.keras]
     [--out results/drc_selectivity] [--where centre|mean] [--spatial 0.25,0.5,...] [--temporal 0,0.05,...]
-    [--directions 8] [--phases 4] [--quick]
+    [--directions 8] [--phases 4] [--quick] [--overwrite]
 
 Drifting gratings go through the DRC sensor into the student; each unit of its first ConvRNN layer
 gets a spatial x temporal frequency response matrix, a preferred (spatial, temporal) frequency and
 a separability index. Without --student, a small 10-step DRC student is trained first on the
-bundled Fashion-MNIST subset (teacher and run folder in OUT/runs/).
+bundled Fashion-MNIST subset (teacher and run folder in OUT/runs/). An --out holding an earlier
+analysis is refused unless --overwrite.
 """
 import argparse
 import os
@@ -20,6 +21,8 @@ import _bootstrap  # noqa: F401,E402
 from drc.arguments import ArgumentParser, UsageError, run_cli  # noqa: E402
 
 PROG = "drc_selectivity.py"
+OUTPUTS = ("summary.json", "units.csv", "matrices.npz", "preferred_frequencies.png", "separability_hist.png",
+           "matrices_trained.png", "matrices_untrained.png")
 QUICK_GRID = dict(spatial=[0.5, 1.5, 2.5, 3.5], temporal=[0.0, 0.1, 0.25, 0.5], n_directions=4, n_phases=3)
 
 
@@ -53,6 +56,7 @@ def parser():
     p.add_argument("--teacher_epochs", type=int, default=2, help="without --student: teacher epochs")
     p.add_argument("--student_epochs", type=int, default=2, help="without --student: distillation epochs")
     p.add_argument("--quick", action="store_true", help="a small grid (and a tiny student): a smoke run")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier analysis in --out")
     return p
 
 
@@ -65,6 +69,9 @@ def main(argv=None):
     for flag in ("teacher_epochs", "student_epochs"):
         if getattr(args, flag) < 1:
             raise UsageError(f"--{flag} {getattr(args, flag)} must be at least 1")
+    from drc.experiments.outputs import check_out_dir
+
+    check_out_dir(args.out, OUTPUTS, args.overwrite)
     grid = dict(QUICK_GRID) if args.quick else dict(n_directions=args.directions, n_phases=args.phases)
     for key in ("spatial", "temporal"):
         if getattr(args, key) is not None:

@@ -5,7 +5,7 @@ python scripts/experiments/drc_table1.py [--dataset fashion_mnist] [--seeds 3] [
   [--quick] [--train_size N --val_size N --test_size N] [--teacher_epochs N --student_epochs N
   --decoder_epochs N] [--conditions a,b] [--overwrite]
 
-Fashion-MNIST (28x28 -> 7x7 sensor) runs at CPU scale by default (about 30 minutes on 2 cores);
+Fashion-MNIST (28x28 -> 7x7 sensor) runs at CPU scale by default (about 17 minutes a seed on 2 cores);
 cifar10 / cifar100 (32x32 -> 8x8) run at the paper's scale (ResNet50 teacher, needs --data_dir
 and ImageNet weights, and a GPU in practice). Running it again with the same settings resumes.
 """

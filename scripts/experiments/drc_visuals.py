@@ -1,11 +1,11 @@
 """Visual aids for DRC: a sensor-movie GIF, trajectory styles, learning curves of run folders.
 
 python scripts/experiments/drc_visuals.py [--out results/drc_visuals] [--runs 'GLOB' ...]
-    [--styles spiral_2dir2,degenerate_fix2,...] [--n_trajectories 100] [--n_steps 10] [--res 7]
+    [--styles spiral_2dir2,degenerate_fix2,...] [--n_trajectories 100] [--n_steps 10] [--res 7] [--overwrite]
 
 Writes sensor_movie.gif (bundled Fashion-MNIST images, spiral_2dir2 trajectories),
 trajectory_styles.png and, with --runs (DRC run folders, e.g. 'results/*/runs/saved_models/*'),
-learning_curves.png.
+learning_curves.png. An --out holding them is refused unless --overwrite.
 """
 import os
 import sys
@@ -16,6 +16,7 @@ import _bootstrap  # noqa: F401,E402
 from drc.arguments import ArgumentParser, UsageError, run_cli  # noqa: E402
 
 PROG = "drc_visuals.py"
+OUTPUTS = ("sensor_movie.gif", "trajectory_styles.png", "learning_curves.png")
 GIF_CLASSES = (0, 7, 9)  # T-shirt/top, sneaker, ankle boot
 
 
@@ -32,6 +33,7 @@ def parser():
     p.add_argument("--res", type=int, default=7, help="sensor resolution of the GIF")
     p.add_argument("--noise", type=float, default=0.5, help="the --noise of const_p_noise")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true", help="replace the figures of an earlier run in --out")
     return p
 
 
@@ -49,14 +51,15 @@ def main(argv=None):
         if getattr(args, flag) < low:
             raise UsageError(f"--{flag} {getattr(args, flag)} must be at least {low}")
     from drc.experiments import visuals
+    from drc.experiments.outputs import check_out_dir
 
+    check_out_dir(args.out, OUTPUTS, args.overwrite)
     runs = visuals.run_folders(args.runs) if args.runs else []
     import numpy as np
 
     from drc.datasets import load_fashion_mnist_subset
     from drc.trajectories import sample_trajectories
 
-    os.makedirs(args.out, exist_ok=True)
     (x, y), _ = load_fashion_mnist_subset()
     picks = [int(np.flatnonzero(y == c)[0]) for c in GIF_CLASSES]
     rng = np.random.default_rng(args.seed)
