@@ -53,6 +53,11 @@ def test_learning_curves_read_both_history_layouts(tmp_path):
         visuals.run_folders([str(tmp_path / "nothing*")])
 
 
+def test_run_labels_drop_the_job_and_time_suffix():
+    assert visuals.run_label("runs/saved_models/drc10_pos_seed0_j32103_t1795444939/") == "drc10_pos_seed0"
+    assert visuals.run_label("my_run") == "my_run"
+
+
 def test_script_writes_gif_and_styles_and_rejects_an_unknown_style(tmp_path):
     out = tmp_path / "out"
     run = subprocess.run([sys.executable, SCRIPT, "--out", str(out), "--n_trajectories", "5", "--n_steps", "4",

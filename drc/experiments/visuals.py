@@ -9,6 +9,7 @@
 """
 import glob
 import os
+import re
 
 import matplotlib
 
@@ -149,26 +150,33 @@ def read_histories(folder):
     return pd.concat(parts, ignore_index=True)
 
 
+def run_label(folder):
+    """A run folder's name without the pipeline's ``_j<job>_t<time>`` suffix."""
+    return re.sub(r"_j[^_]*_t\d+$", "", os.path.basename(os.path.normpath(folder)))
+
+
 def plot_learning_curves(folders, path):
-    """Student loss (train dashed, validation solid) and decoder accuracy per epoch, one colour per
-    run. Returns path."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    """Student loss and decoder accuracy per epoch (training dashed, validation solid), one colour
+    and one legend entry per run. Returns path."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    colours = plt.get_cmap("tab10" if len(folders) <= 10 else "tab20")
     for k, folder in enumerate(folders):
-        history, colour, name = read_histories(folder), f"C{k % 10}", os.path.basename(os.path.normpath(folder))
+        history, colour = read_histories(folder), colours(k % colours.N)
         for ax, stage, metric in ((left, "student", "loss"), (right, "decoder", "sparse_categorical_accuracy")):
             part = history[history["stage"] == stage]
             for prefix, style in (("", "--"), ("val_", "-")):
                 if prefix + metric in part and part[prefix + metric].notna().any():
                     ax.plot(part["epoch"], part[prefix + metric], style, marker="o", ms=3, color=colour,
-                            label=f"{name} ({'validation' if prefix else 'training'})")
-    left.set(xlabel="epoch", ylabel="distillation loss (MSE)", title="student")
+                            label=run_label(folder) if prefix else None)
+    left.set(xlabel="epoch", ylabel="distillation loss (MSE)", title="student (dashed: training, solid: validation)")
     right.set(xlabel="epoch", ylabel="accuracy", title="decoder (back end on the student)")
     for ax in (left, right):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend(fontsize=6)
+    handles, labels = right.get_legend_handles_labels() if right.lines else left.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

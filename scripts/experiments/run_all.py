@@ -41,7 +41,7 @@ def steps(out, quick, overwrite, seeds=None, resuming=()):
                              "--teacher", os.path.join(table1, "teachers", "teacher_seed0.keras"),
                              "--out", os.path.join(out, "drc_selectivity"), *mode, *again]),
         ("drc_visuals", ["drc_visuals.py", "--out", os.path.join(out, "drc_visuals"), "--runs",
-                         os.path.join(table1, "runs", "saved_models", "*"), *again]),
+                         os.path.join(table1, "runs", "saved_models", "*_seed0_*"), *again]),
         ("bl_speed_accuracy", ["bl_speed_accuracy.py", "--out", os.path.join(out, "bl_speed_accuracy"), *mode,
                                *again]),
     ]
