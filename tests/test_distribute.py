@@ -174,7 +174,8 @@ def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained
     os.makedirs(out)
     procs = _launch_workers(out, untrained_teacher, epochs=3, extra=("--pause_after_epoch", "1"))
     start = time.time()
-    while not os.path.exists(os.path.join(out, "worker1_paused")):
+    paused = [os.path.join(out, f"worker{i}_paused") for i in (0, 1)]
+    while not all(os.path.exists(marker) for marker in paused):  # both past epoch 2's backup
         if any(p.poll() is not None for p in procs) or time.time() - start > 400:
             for p in procs:
                 p.kill()
