@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drc import datasets, pipeline
+from drc.figures import save_figure
 from drc.plots import plot_sensor_movie
 from drc.preprocessing import Preprocessing, shrink_images
 from drc.trajectories import sample_trajectories
@@ -121,7 +122,4 @@ def plot_results(table, path):
     ax.set_xlabel("test accuracy (Fashion-MNIST, bundled subset)")
     for i, v in enumerate(table["test_accuracy"]):
         ax.text(min(v + 0.02, 0.9), i, f"{v:.3f}", va="center")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

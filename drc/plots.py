@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from drc import sensor  # noqa: E402
+from drc.figures import save_figure  # noqa: E402
 
 
 def window_centres(positions, image_size, window, pad=sensor.PAD):
@@ -38,13 +39,3 @@ def plot_sensor_movie(image, frames, positions, path, window=None, title=None):
         ax.set_xticks([])
         ax.set_yticks([])
     return save_figure(fig, path, title, dpi=110, title_size=9)
-
-
-def save_figure(fig, path, title=None, dpi=100, title_size=10):
-    """Titles (optionally), lays out, writes and closes ``fig``; returns ``path``."""
-    if title:
-        fig.suptitle(title, fontsize=title_size)
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from drc.plots import save_figure  # noqa: E402
+from drc.figures import save_figure  # noqa: E402
 
 SF = "preferred_sf_cycles_per_image"
 TF = "preferred_tf_cycles_per_step"
@@ -55,10 +55,7 @@ def plot_separability(tables, path, bins=20):
     ax.set_xlabel("separability index s1^2 / sum s_i^2 (1 = space-time separable)")
     ax.set_ylabel("units")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def plot_matrices(matrices, grid, path, n=8, title=None):

@@ -52,6 +52,8 @@ def plot_summary(summary, path, dataset):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from drc.figures import save_figure
+
     n = len(summary)
     fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.4))
     y = np.arange(n)[::-1]
@@ -68,7 +70,4 @@ def plot_summary(summary, path, dataset):
     ax.set_xlim(max(0.0, np.floor(low / 10) * 10 - 5), 100)
     ax.set_xlabel("test accuracy (%)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (n + 3)), ncol=2, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -22,6 +22,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from drc.arguments import UsageError  # noqa: E402
+from drc.figures import save_figure  # noqa: E402
 from drc.trajectories import check_style, sample_trajectories, step_statistics  # noqa: E402
 
 STYLES = ("spiral_2dir2", "degenerate_fix2", "spiral", "brownian", "ZigZag", "const_p_noise", "big_steps", "old",
@@ -116,12 +117,9 @@ def plot_trajectory_styles(path, styles=STYLES, n_trajectories=100, n_steps=10, 
         ax.set_ylim(reach, -reach)  # image rows grow downwards
         ax.set_aspect("equal")
         ax.tick_params(labelsize=6)
-    fig.suptitle(f"{n_trajectories} sampled {n_steps}-step trajectories per style (window centre minus start, "
-                 f"{size}x{size} image pixels; red: last points; each panel its own scale)", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, f"{n_trajectories} sampled {n_steps}-step trajectories per style (window centre "
+                       f"minus start, {size}x{size} image pixels; red: last points; each panel its own scale)",
+                       title_size=8)
 
 
 def run_folders(patterns):
@@ -176,7 +174,4 @@ def plot_learning_curves(folders, path):
     handles, labels = right.get_legend_handles_labels() if right.lines else left.get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110, tight_bbox=True)
