@@ -12,7 +12,7 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.10",
-    packages=find_packages(include=["drc*", "teachers*", "students*", "convrnn_bl*"]),
+    packages=find_packages(include=["drc*", "teachers*", "students*", "convrnn_bl*", "cordsnet*", "rsrnn*", "whatwhere*"]),
     package_data={"drc": ["data/*.npz", "data/*.md"]},
     install_requires=[
         "tensorflow>=2.16",

@@ -1,7 +1,9 @@
 """Errors with a message a user can act on; the scripts print it on one line and exit with 2."""
 
+from drc.core.errors import UsageError
 
-class ConvRNNError(Exception):
+
+class ConvRNNError(UsageError):
     """A known, user-fixable problem (bad path, wrong file, inconsistent data folders)."""
 
 

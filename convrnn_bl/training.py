@@ -19,7 +19,7 @@ from convrnn_bl.data import test_dataset, training_datasets
 from convrnn_bl.errors import WeightFileError
 from convrnn_bl.models import bl_net, freeze_all_but_readout
 from convrnn_bl.weights import load_keras2_weights, save_keras2_weights
-from drc import distribute
+from drc.core import distribute
 
 
 class Keras2Checkpoint(keras.callbacks.Callback):
@@ -119,7 +119,7 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
         image_size: model input size (224 in the original; images are loaded at 256/224 of it).
         width_multiplier: BL filter multiplier (1.0: the published BL).
         n_timesteps, learning_rate, seed: BL time steps, Adam learning rate, data shuffle seed.
-        strategy: ``drc.distribute`` strategy name (auto, mirrored, multiworker, default); only
+        strategy: ``drc.core.distribute`` strategy name (auto, mirrored, multiworker, default); only
             the chief writes into ``model_dir``, other workers into their scratch folders.
 
     Returns:

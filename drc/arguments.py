@@ -10,24 +10,15 @@ line), may ask ``explicit_dests(parser, argv)`` which flags the user actually ty
 """
 import argparse
 import os
-import sys
+
+from drc.core.cli import ArgumentParser, add_bool_pair, explicit_dests, run_cli  # noqa: F401
+from drc.core.errors import UsageError
 
 TOPOLOGIES = ("default", "v2", "resnet50_on_imagenet")
 DATASET_CHOICES = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset")
 DATASET_CLASSES = {"cifar10": 10, "cifar100": 100, "fashion_mnist": 10, "fashion_mnist_subset": 10}
 RESNET_WEIGHTS_ENV = "DRC_RESNET_WEIGHTS"
 DATA_DIR_ENV = "DRC_DATA_DIR"
-EXIT_USAGE = 2
-
-
-class UsageError(ValueError):
-    """A problem with what the user asked for (flags, paths, files); reported as one line."""
-
-
-def add_bool_pair(parser, name, help_on):
-    """Adds the original's ``--name`` / ``--no-name`` pair writing one boolean ``dest``."""
-    parser.add_argument(f"--{name}", dest=name, action="store_true", help=help_on)
-    parser.add_argument(f"--no-{name}", dest=name, action="store_false", help=f"the opposite of --{name}")
 
 
 def default_parameters():
@@ -117,7 +108,7 @@ def default_parameters():
                    help=f"ResNet50 initial weights: imagenet, none or a .h5 path (else ${RESNET_WEIGHTS_ENV}, "
                         "else imagenet)")
 
-    from drc.distribute import add_strategy_argument
+    from drc.core.distribute import add_strategy_argument
 
     g = p.add_argument_group("distribution and reproducibility (new in this package)")
     add_strategy_argument(g)
@@ -130,27 +121,6 @@ def default_parameters():
                    testmode=False, dataset_center=True, dense_interface=False, resnet_mode=True,
                    skip_student_training=False, fine_tune_student=False, snellen=True)
     return p
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse.ArgumentParser whose errors are one line (``prog: error: ...``), exit code 2."""
-
-    def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
-
-
-_NOT_GIVEN = object()
-
-
-def explicit_dests(parser, argv=None):
-    """The ``dest`` names the command line ``argv`` sets explicitly (defaults excluded).
-
-    Lets a script tell ``--res 8`` typed by the user from the default 8. ``argv`` must already
-    parse (parse it first: errors are reported there).
-    """
-    probe = argparse.Namespace(**{a.dest: _NOT_GIVEN for a in parser._actions if a.dest != argparse.SUPPRESS})
-    parsed, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv, namespace=probe)
-    return {k for k, v in vars(parsed).items() if v is not _NOT_GIVEN}
 
 
 def resolve_dataset(dataset, n_classes):
@@ -170,33 +140,3 @@ def resolve_dataset(dataset, n_classes):
 def resnet_weights_choice(value=None):
     """``--resnet_weights``, else ``$DRC_RESNET_WEIGHTS``, else 'imagenet'."""
     return value or os.environ.get(RESNET_WEIGHTS_ENV) or "imagenet"
-
-
-def _known_errors():
-    from drc.datasets import DatasetNotFoundError
-
-    return (UsageError, DatasetNotFoundError, FileExistsError, FileNotFoundError)
-
-
-def error_line(prog, err):
-    """The one-line message for a known error: ``prog: error: <message>``."""
-    message = " ".join(str(err).split()) or type(err).__name__
-    return f"{prog}: error: {message}"
-
-
-def run_cli(main, argv=None, prog=None, interrupt_hint=None):
-    """Runs ``main(argv)``; known user errors print one line on stderr and exit with code 2.
-
-    Known errors: UsageError (and subclasses), DatasetNotFoundError, FileExistsError,
-    FileNotFoundError. Ctrl-C exits with code 130 and one line (plus ``interrupt_hint``).
-    Anything else is a bug and keeps its traceback.
-    """
-    prog = prog or os.path.basename(sys.argv[0])
-    try:
-        return main(argv)
-    except _known_errors() as err:
-        print(error_line(prog, err), file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted" + (f"; {interrupt_hint}" if interrupt_hint else ""), file=sys.stderr)
-        sys.exit(130)

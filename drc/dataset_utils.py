@@ -9,7 +9,7 @@ __all__ = ["DRC_dataset_generator", "bad_res101", "bad_res102", "create_trajecto
 
 
 def dataset_preprocessing(train, test, dataset_norm, resnet_mode=False):
-    """See ``drc.preprocessing.dataset_preprocessing``."""
-    from drc.preprocessing import dataset_preprocessing as preprocess
+    """See ``drc.core.preprocessing.dataset_preprocessing``."""
+    from drc.core.preprocessing import dataset_preprocessing as preprocess
 
     return preprocess(train, test, dataset_norm, resnet_mode)

@@ -14,10 +14,11 @@ import keras
 import numpy as np
 import pandas as pd
 
-from drc import datasets, pipeline
-from drc.figures import save_figure
+from drc import pipeline
+from drc.core import datasets
+from drc.core.figures import save_figure
 from drc.plots import plot_sensor_movie
-from drc.preprocessing import Preprocessing, shrink_images
+from drc.core.preprocessing import Preprocessing, shrink_images
 from drc.trajectories import sample_trajectories
 
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",

@@ -24,10 +24,10 @@ import time
 import keras
 import numpy as np
 
-from drc import datasets, distribute
+from drc.core import datasets, distribute
 from drc.arguments import UsageError, resolve_dataset
 from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
-from drc.preprocessing import Preprocessing
+from drc.core.preprocessing import Preprocessing
 from drc.results import append_summary, history_frame
 from drc.tf_data import EpochClock, trajectory_dataset
 
@@ -369,7 +369,7 @@ def run_drc(config, root=None):
     """The whole pipeline under ``config["strategy"]``; returns the summary row (a dict).
 
     Only the chief writes under ``root``; other workers write into their scratch folders
-    (``drc.distribute.worker_root``), removed when the run completes."""
+    (``drc.core.distribute.worker_root``), removed when the run completes."""
     strategy = _strategy(config)
     print(f"strategy: {distribute.describe(strategy)}")
     data = load_data(config, teacher_preprocessing(config))

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from drc import sensor  # noqa: E402
-from drc.figures import save_figure  # noqa: E402
+from drc.core.figures import save_figure  # noqa: E402
 
 
 def window_centres(positions, image_size, window, pad=sensor.PAD):

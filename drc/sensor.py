@@ -11,43 +11,17 @@ R_q (res x H) and C_q (res x W) are the fixed (res x window) OpenCV-cubic matrix
 crop's offset, with the columns that fall in the zero padding dropped. Building R_q and C_q is a
 gather; applying them is two einsums, for a whole batch of images and time steps at once.
 """
-import math
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from drc.core.resize import cubic_resize_matrix
+
 PAD = 100
 SCALE = 1.0 / 256
 WINDOW = 32
 UP_SAMPLE_WINDOW = 56
-CUBIC_A = -0.75
-
-
-def _cubic_weights(t):
-    """OpenCV's four cubic interpolation weights (a = -0.75) for fractional offset t."""
-    a = CUBIC_A
-    w0 = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a
-    w1 = ((a + 2) * t - (a + 3)) * t * t + 1
-    w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1
-    return np.array([w0, w1, w2, 1 - w0 - w1 - w2], dtype=np.float32)
-
-
-def cubic_resize_matrix(src_size, dst_size):
-    """The (dst_size, src_size) matrix M with ``M @ v`` = OpenCV INTER_CUBIC resize of v.
-
-    Source coordinate of output pixel d is (d + 0.5) * src/dst - 0.5; taps at floor - 1 .. floor
-    + 2 with replicated borders, as OpenCV does (no antialiasing when shrinking).
-    """
-    scale = src_size / dst_size
-    m = np.zeros((dst_size, src_size), dtype=np.float64)
-    for d in range(dst_size):
-        x = np.float32((d + 0.5) * scale - 0.5)
-        base = math.floor(x)
-        weights = _cubic_weights(np.float32(x - base))
-        for k, w in enumerate(weights):
-            m[d, min(max(base - 1 + k, 0), src_size - 1)] += w
-    return m.astype(np.float32)
 
 
 def resolution_matrix(window, res, up_to_window=False):

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from drc import sensor, trajectories
-from drc.distribute import shard_by_data
+from drc.core.distribute import shard_by_data
 from drc.movies import compiled_movies
 
 

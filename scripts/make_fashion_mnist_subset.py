@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from drc.datasets import BUNDLED_SUBSET, load_fashion_mnist
+from drc.core.datasets import BUNDLED_SUBSET, load_fashion_mnist
 
 
 def stratified_indices(labels, per_class, rng):

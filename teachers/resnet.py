@@ -13,7 +13,7 @@ import os
 import keras
 
 from drc.arguments import UsageError
-from drc.preprocessing import resnet_preprocess
+from drc.core.preprocessing import resnet_preprocess
 from teachers.split import split_model
 
 IMAGENET_NOTOP_FILE = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"

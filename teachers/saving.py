@@ -18,7 +18,7 @@ import zipfile
 import keras
 
 from drc.arguments import UsageError
-from drc.preprocessing import RESNET, Preprocessing
+from drc.core.preprocessing import RESNET, Preprocessing
 
 PREPROCESSING_ENTRY = "drc_preprocessing.json"
 TEACHER_FOLDER = "pretrained_teachers"

@@ -16,10 +16,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from drc import distribute
+from drc.core import distribute
 from drc.arguments import TOPOLOGIES, UsageError, resnet_weights_choice, resolve_dataset
-from drc.datasets import load_dataset
-from drc.preprocessing import Preprocessing, shrink_images
+from drc.core.datasets import load_dataset
+from drc.core.preprocessing import Preprocessing, shrink_images
 from teachers import style_nets
 from teachers.resnet import define_compile_split_model, resolve_resnet_weights
 from teachers.saving import TeacherExistsError, keras_path, save_teacher, teacher_path

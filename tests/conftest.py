@@ -6,7 +6,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 
-from drc import datasets
+from drc.core import datasets
 
 
 @pytest.fixture(autouse=True)

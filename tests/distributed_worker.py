@@ -63,7 +63,8 @@ class EpochLog(keras.callbacks.Callback):
 def distill(args):
     import numpy as np
 
-    from drc import distribute, pipeline
+    from drc import pipeline
+    from drc.core import distribute
 
     config = drc_config(args.teacher, args.out, args.strategy, args.epochs)
     strategy = distribute.make_strategy(args.strategy)
@@ -92,7 +93,7 @@ def mirrored(args):
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from drc import distribute
+    from drc.core import distribute
 
     one = distribute.make_strategy("default")
     two = distribute.make_strategy("mirrored")

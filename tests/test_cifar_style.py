@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import make_tiny_cifar
-from drc.datasets import load_dataset
+from drc.core.datasets import load_dataset
 from teachers import cli
 
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "cifar_style.py")

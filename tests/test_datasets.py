@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from drc import datasets
+from drc.core import datasets
 from tests.conftest import make_tiny_cifar
 
 

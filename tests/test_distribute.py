@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from drc import distribute
+from drc.core import distribute
 from drc.tf_data import EpochClock, trajectory_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -22,8 +22,8 @@ WORKER = os.path.join(ROOT, "tests", "distributed_worker.py")
 @pytest.fixture(scope="module")
 def untrained_teacher(tmp_path_factory):
     """A small v1 teacher (random weights are enough: distillation targets only need to exist)."""
-    from drc import datasets
-    from drc.preprocessing import Preprocessing
+    from drc.core import datasets
+    from drc.core.preprocessing import Preprocessing
     from teachers.saving import save_teacher
     from teachers.training import build_teacher
 

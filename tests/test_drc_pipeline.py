@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drc import datasets
+from drc.core import datasets
 from drc.distillation import Distiller, SensorModel, combine
 from drc.drc_cli import parse_config
 from drc.pipeline import config_key, make_run_folders, run_drc
-from drc.preprocessing import Preprocessing
+from drc.core.preprocessing import Preprocessing
 from drc.tf_data import trajectory_dataset
 from tests.conftest import make_fashion_mnist_folder
 

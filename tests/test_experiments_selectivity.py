@@ -11,7 +11,7 @@ import pytest
 
 from drc.experiments import selectivity
 from drc.experiments.gratings import drifting_gratings, sensor_movies
-from drc.preprocessing import Preprocessing
+from drc.core.preprocessing import Preprocessing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "experiments", "drc_selectivity.py")

@@ -14,7 +14,7 @@ from drc.experiments import conditions as cond
 from drc.experiments import table1
 from drc.experiments.averaged import averaged_prediction, low_res_frames
 from drc.experiments.table1_report import markdown_table, plot_summary, summarize
-from drc.preprocessing import Preprocessing, shrink_images
+from drc.core.preprocessing import Preprocessing, shrink_images
 from drc.tf_data import trajectory_dataset
 from drc.trajectories import sample_trajectories
 

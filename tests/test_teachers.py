@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import teachers
-from drc.preprocessing import Preprocessing, dataset_preprocessing, resnet_preprocess, shrink_images
+from drc.core.preprocessing import Preprocessing, dataset_preprocessing, resnet_preprocess, shrink_images
 from teachers import resnet as resnet_module
 from teachers.saving import PREPROCESSING_ENTRY
 
@@ -324,7 +324,7 @@ def test_train_teacher_saves_a_teacher_with_its_preprocessing(tmp_path, tiny_cif
     assert os.path.isfile(run.path) and not os.path.exists("pretrained_teachers/default_cifar100_teacher.backup")
     teacher, record = teachers.load_teacher(run.path)
     assert tuple(teacher.outputs[0].shape) == (None, 100)
-    from drc.datasets import load_dataset
+    from drc.core.datasets import load_dataset
 
     (x_train, _), (x_test, y_test) = load_dataset("cifar100", tiny_cifar100)
     # the mean image is that of the training part only (the last val_size images validate)

@@ -1,7 +1,7 @@
 """The experiment's output folder: created if needed, an earlier run's outputs never overwritten
 silently (no TensorFlow import, so the check runs before any work)."""
 from convrnn_bl.errors import ConvRNNError
-from drc.experiments import outputs
+from drc.core import runs as outputs
 
 OUTPUTS = ("results.csv", "table.md", "per_step.png", "speed_accuracy.png", "run_info.json")
 

@@ -72,7 +72,7 @@ def _train(model, name, train, val, augment, config, out):
 
 def run_experiment(config, out, command="", overwrite=False):
     """Runs the experiment; returns ``(table, run_info)``. Refuses an earlier run's ``out``."""
-    from drc.datasets import load_dataset
+    from drc.core.datasets import load_dataset
 
     check_out_dir(out, overwrite)
     start, load_at_start = time.perf_counter(), [round(v, 2) for v in os.getloadavg()]

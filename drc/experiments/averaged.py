@@ -27,7 +27,7 @@ def averaged_prediction(classifier, images, positions, res, preprocessing=None, 
     """The classifier's class probabilities averaged over each trajectory's frames: (B, K).
 
     classifier: a Keras model of (N, window, window, C) preprocessed images ending in softmax;
-    preprocessing: a ``drc.preprocessing.Preprocessing`` applied to the frames (None: none).
+    preprocessing: a ``drc.core.preprocessing.Preprocessing`` applied to the frames (None: none).
     """
     images = np.asarray(images)
     positions = np.asarray(positions)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from drc.figures import save_figure  # noqa: E402
+from drc.core.figures import save_figure  # noqa: E402
 
 SF = "preferred_sf_cycles_per_image"
 TF = "preferred_tf_cycles_per_step"

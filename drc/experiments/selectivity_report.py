@@ -41,8 +41,8 @@ def preprocessing_for(student_path, teacher_path=None):
             raise UsageError(f"--teacher {teacher_path} holds no preprocessing record")
         if record is not None:
             return record, f"teacher {candidate}"
-    from drc.datasets import load_fashion_mnist_subset
-    from drc.preprocessing import Preprocessing
+    from drc.core.datasets import load_fashion_mnist_subset
+    from drc.core.preprocessing import Preprocessing
 
     (x, _), _ = load_fashion_mnist_subset()
     return (Preprocessing.fit(x[:-SUBSET_VAL_SIZE], dataset_norm=128.0),

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from drc import datasets
+from drc.core import datasets
 from drc.arguments import UsageError
 
 #: The dataset name the pipeline loads from a written subset of each dataset.

@@ -194,7 +194,7 @@ class Table1Run:
         else:
             self.load_name, self.data_dir = write_subset(scale.dataset, os.path.join(out, "data"), wanted,
                                                          scale.test_size, data_dir)
-        from drc import datasets
+        from drc.core import datasets
 
         self.data = datasets.load_dataset(self.load_name, self.data_dir)
         self.n_classes = 100 if scale.dataset == "cifar100" else 10

@@ -52,7 +52,7 @@ def plot_summary(summary, path, dataset):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from drc.figures import save_figure
+    from drc.core.figures import save_figure
 
     n = len(summary)
     fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.4))

@@ -22,7 +22,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from drc.arguments import UsageError  # noqa: E402
-from drc.figures import save_figure  # noqa: E402
+from drc.core.figures import save_figure  # noqa: E402
 from drc.trajectories import check_style, sample_trajectories, step_statistics  # noqa: E402
 
 STYLES = ("spiral_2dir2", "degenerate_fix2", "spiral", "brownian", "ZigZag", "const_p_noise", "big_steps", "old",

@@ -11,7 +11,7 @@ import _bootstrap  # noqa: F401
 from convrnn_bl import layout
 from convrnn_bl.cli import (OneLineArgumentParser, add_model_size_args, check_model_size, import_tensorflow, run,
                             str2bool)
-from drc.distribute import add_strategy_argument
+from drc.core.distribute import add_strategy_argument
 
 PROG = "train.py"
 

@@ -69,7 +69,7 @@ def main(argv=None):
     for flag in ("teacher_epochs", "student_epochs"):
         if getattr(args, flag) < 1:
             raise UsageError(f"--{flag} {getattr(args, flag)} must be at least 1")
-    from drc.experiments.outputs import check_out_dir
+    from drc.core.runs import check_out_dir
 
     check_out_dir(args.out, OUTPUTS, args.overwrite)
     grid = dict(QUICK_GRID) if args.quick else dict(n_directions=args.directions, n_phases=args.phases)

@@ -51,13 +51,13 @@ def main(argv=None):
         if getattr(args, flag) < low:
             raise UsageError(f"--{flag} {getattr(args, flag)} must be at least {low}")
     from drc.experiments import visuals
-    from drc.experiments.outputs import check_out_dir
+    from drc.core.runs import check_out_dir
 
     check_out_dir(args.out, OUTPUTS, args.overwrite)
     runs = visuals.run_folders(args.runs) if args.runs else []
     import numpy as np
 
-    from drc.datasets import load_fashion_mnist_subset
+    from drc.core.datasets import load_fashion_mnist_subset
     from drc.trajectories import sample_trajectories
 
     (x, y), _ = load_fashion_mnist_subset()

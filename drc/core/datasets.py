@@ -1,4 +1,4 @@
-"""Image datasets for DRC: CIFAR-10/100, Fashion-MNIST and the bundled Fashion-MNIST subset.
+"""Image datasets of every family: CIFAR-10/100, MNIST, Fashion-MNIST and the bundled subsets.
 
 Every loader returns ``(x_train, y_train), (x_test, y_test)`` with images as uint8 arrays of
 shape (N, H, W, C) (channels always present, C = 1 for Fashion-MNIST) and labels as int64 of
@@ -11,20 +11,26 @@ import pickle
 
 import numpy as np
 
-DATASETS = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset")
+from drc.core.errors import DatasetNotFoundError
+
+DATASETS = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset", "mnist", "mnist_subset")
+N_CLASSES = {"cifar10": 10, "cifar100": 100, "fashion_mnist": 10, "fashion_mnist_subset": 10, "mnist": 10,
+             "mnist_subset": 10}
+IMAGE_SHAPES = {"cifar10": (32, 32, 3), "cifar100": (32, 32, 3), "fashion_mnist": (28, 28, 1),
+                "fashion_mnist_subset": (28, 28, 1), "mnist": (28, 28, 1),
+                "mnist_subset": (28, 28, 1)}
 CIFAR_FOLDERS = {"cifar10": "cifar-10-batches-py", "cifar100": "cifar-100-python"}
 DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
-BUNDLED_SUBSET = os.path.join(os.path.dirname(__file__), "data", "fashion_mnist_subset.npz")
+BUNDLED_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
+BUNDLED_SUBSET = os.path.join(BUNDLED_DIR, "fashion_mnist_subset.npz")
+MNIST_SUBSET = os.path.join(BUNDLED_DIR, "mnist_subset.npz")
+MNIST_TEST_FILES = {"x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}
 FASHION_MNIST_FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
     "y_train": "train-labels-idx1-ubyte.gz",
     "x_test": "t10k-images-idx3-ubyte.gz",
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """Raised when a dataset is neither local nor downloadable; the message says where to put it."""
 
 
 def _keras_cache_dir():
@@ -132,10 +138,60 @@ def load_fashion_mnist(data_dir=None):
     return (x_train[..., None], y_train.astype(np.int64)), (x_test[..., None], y_test.astype(np.int64))
 
 
+def _find_idx_folder(bases, names, files):
+    for base in bases:
+        for folder in [base] + [os.path.join(base, n) for n in names]:
+            if all(os.path.isfile(os.path.join(folder, f)) for f in files):
+                return folder
+    return None
+
+
+def load_mnist(data_dir=None):
+    """MNIST: the four IDX .gz files in a local folder (``data_dir``, ``$DRC_DATA_DIR``, a
+    ``mnist`` subfolder of either), Keras' cache (``mnist.npz``), or a download.
+
+    A folder holding only the test files (as ``../shared/data/mnist`` does) is not the full set;
+    use :func:`load_mnist_test` for it.
+    """
+    folder = _find_idx_folder(_candidate_dirs(data_dir), ["mnist", "MNIST"], FASHION_MNIST_FILES.values())
+    if folder is not None:
+        return read_fashion_mnist_folder(folder)
+    try:
+        import keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as err:
+        raise DatasetNotFoundError(
+            f"mnist not found locally and the download failed ({type(err).__name__}); put its four "
+            f".gz IDX files in --data_dir or $DRC_DATA_DIR"
+        ) from None
+    return (x_train[..., None], y_train.astype(np.int64)), (x_test[..., None], y_test.astype(np.int64))
+
+
+def load_mnist_test(folder):
+    """The MNIST test set (10,000 images) from a folder holding ``t10k-*-idx?-ubyte.gz``:
+    ``(x_test, y_test)``, uint8 (N, 28, 28, 1) and int64 (N,)."""
+    found = _find_idx_folder([folder], ["mnist"], MNIST_TEST_FILES.values())
+    if found is None:
+        raise DatasetNotFoundError(f"{folder} holds no MNIST test files ({', '.join(MNIST_TEST_FILES.values())})")
+    return (_read_idx_gz(os.path.join(found, MNIST_TEST_FILES["x_test"]))[..., None],
+            _read_idx_gz(os.path.join(found, MNIST_TEST_FILES["y_test"])).astype(np.int64))
+
+
+def _load_bundled(path):
+    with np.load(path) as d:
+        return (d["x_train"], d["y_train"].astype(np.int64)), (d["x_test"], d["y_test"].astype(np.int64))
+
+
 def load_fashion_mnist_subset():
     """The bundled stratified real subset of Fashion-MNIST (see drc/data/README.md)."""
-    with np.load(BUNDLED_SUBSET) as d:
-        return (d["x_train"], d["y_train"].astype(np.int64)), (d["x_test"], d["y_test"].astype(np.int64))
+    return _load_bundled(BUNDLED_SUBSET)
+
+
+def load_mnist_subset():
+    """The bundled real MNIST test set split into 8,000 training and 2,000 test images
+    (stratified, seed 0; see drc/data/README.md)."""
+    return _load_bundled(MNIST_SUBSET)
 
 
 def load_dataset(name="cifar10", data_dir=None):
@@ -148,6 +204,10 @@ def load_dataset(name="cifar10", data_dir=None):
         return load_fashion_mnist(data_dir)
     if name == "fashion_mnist_subset":
         return load_fashion_mnist_subset()
+    if name == "mnist":
+        return load_mnist(data_dir)
+    if name == "mnist_subset":
+        return load_mnist_subset()
     raise ValueError(f"dataset={name!r} is unknown; allowed: {', '.join(DATASETS)}")
 
 

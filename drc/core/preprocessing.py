@@ -18,6 +18,8 @@ from typing import Optional
 
 import numpy as np
 
+from drc.core.resize import resize_images
+
 RESNET = "resnet"
 MEAN_NORM = "mean_norm"
 MODES = (RESNET, MEAN_NORM)
@@ -57,15 +59,7 @@ def resnet_preprocess(images):
 def shrink_images(images, res):
     """Shrinks (N, H, W, C) images to res x res with OpenCV's INTER_CUBIC (the original's
     ``bad_res102``). uint8 images stay uint8 (rounded and clipped, as OpenCV does)."""
-    from drc.sensor import cubic_resize_matrix
-
-    images = np.asarray(images)
-    rows = cubic_resize_matrix(images.shape[1], res)
-    cols = cubic_resize_matrix(images.shape[2], res)
-    out = np.einsum("ih,nhwc,jw->nijc", rows, images.astype(np.float32), cols, optimize=True)
-    if images.dtype == np.uint8:
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
-    return out.astype(np.float32)
+    return resize_images(images, res)
 
 
 def _shrunk_to(images, res):

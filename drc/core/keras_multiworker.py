@@ -10,7 +10,7 @@ TensorFlow trainer, both about reducing per-replica values across workers:
 
 :func:`enable` replaces both with versions that take the shapes from this worker's first local
 replica and average scalars over replicas. Only MultiWorkerMirroredStrategy takes the new paths;
-every other strategy runs Keras' own code. Called by ``drc.distribute.make_strategy("multiworker")``.
+every other strategy runs Keras' own code. Called by ``drc.core.distribute.make_strategy("multiworker")``.
 """
 import tensorflow as tf
 from keras.src import tree

@@ -19,7 +19,7 @@ import json
 import os
 import re
 
-from drc.arguments import UsageError
+from drc.core.errors import UsageError
 
 STRATEGIES = ("auto", "mirrored", "multiworker", "default")
 DEFAULT_PORT = 12345
@@ -98,7 +98,7 @@ def make_strategy(name="auto"):
             raise StrategyError("--strategy multiworker needs TF_CONFIG (or a SLURM step with several tasks) "
                                 "describing the cluster")
         os.environ["TF_CONFIG"] = json.dumps(config)
-        from drc import keras_multiworker
+        from drc.core import keras_multiworker
 
         keras_multiworker.enable()
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
