@@ -1,6 +1,12 @@
 """Biologically inspired recurrent vision models (DRC, BL) for Keras 3 / TensorFlow 2."""
 from setuptools import find_packages, setup
 
+# Console commands installed by pip, each running the same library function as its script in
+# scripts/ with the same flags (docs/cli.md is generated from this list; keep it a literal).
+CONSOLE_SCRIPTS = [
+    "drc-training = drc.drc_cli:cli",
+]
+
 setup(
     name="recurrent-vision",
     version="0.1.0",
@@ -22,8 +28,10 @@ setup(
         "pandas>=2.0",
         "matplotlib",
     ],
+    entry_points={"console_scripts": CONSOLE_SCRIPTS},
     extras_require={
-        "test": ["pytest", "opencv-python-headless"],
+        "test": ["pytest", "opencv-python-headless", "mkdocs", "mkdocs-material", "mkdocstrings[python]",
+                 "nbclient", "nbformat", "ipykernel", "tqdm"],
         "cuda": ["tensorflow[and-cuda]>=2.16"],
     },
 )
