@@ -54,7 +54,14 @@ def _entries(model):
             add(torch_name(var.name), var, lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(1, 2, 0))
         elif var.name == "prelu" and getattr(model, "save_prelu", False):
             add("prelu.weight", var, lambda a: a.reshape(1), lambda a: a.reshape(()))
-    return out
+    order = getattr(model, "TORCH_ORDER", ())
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(out, key=lambda e: (rank.get(e[0].split(".")[0], len(order)), _index(e[0])))
+
+
+def _index(key):
+    parts = key.split(".")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else -1
 
 
 def torch_state_dict(model, data_parallel=False):
@@ -94,6 +101,11 @@ def assign_state_dict(model, state, strict=True, source="state dict"):
         _build_from_state(model, state, source)
     entries = _entries(model)
     expected = {key for key, *_ in entries}
+    if strict:
+        extra = [k for k in state if k not in expected and not k.endswith("num_batches_tracked")]
+        if extra:
+            raise CheckpointError(f"{source} holds {extra[0]}, which {model.name} (depth {getattr(model, 'depth', '?')}) "
+                                  f"lacks ({len(extra)} such key(s): a deeper or other model?)")
     new_values = []
     for key, var, to_torch, to_keras in entries:
         if key not in state:
@@ -104,11 +116,6 @@ def assign_state_dict(model, state, strict=True, source="state dict"):
                                   f"{model.name} needs {to_torch(np.zeros(var.shape)).shape} "
                                   f"(another width, depth or image size?)")
         new_values.append((var, value))
-    if strict:
-        extra = [k for k in state if k not in expected and not k.endswith("num_batches_tracked")]
-        if extra:
-            raise CheckpointError(f"{source} holds {extra[0]}, which {model.name} (depth {getattr(model, 'depth', '?')}) "
-                                  f"lacks ({len(extra)} such key(s): a deeper or other model?)")
     for var, value in new_values:
         var.assign(value.astype(var.dtype))
     return model

@@ -59,6 +59,8 @@ class CordsNet(keras.Model):
             non-trainable weight, so a schedule can change it between epochs.
     """
 
+    TORCH_ORDER = ("prelu", "inp_conv", "inp_skip", "area_conv", "conv_bias", "area_area", "skip_area", "out_fc")
+
     def __init__(self, depth=8, n_classes=1000, channels=None, alpha=arch.ALPHA, blank_steps=arch.BLANK_STEPS,
                  image_steps=arch.IMAGE_STEPS, readout_steps=1, after_steps=0, penalty_steps=10,
                  spontaneous_weight=0.0, negative_slope=0.0, **kwargs):
