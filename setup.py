@@ -27,6 +27,7 @@ setup(
         "h5py",
         "pandas>=2.0",
         "matplotlib",
+        "MotionClouds",
     ],
     entry_points={"console_scripts": CONSOLE_SCRIPTS},
     extras_require={
