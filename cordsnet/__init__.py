@@ -11,7 +11,7 @@ import importlib
 _EXPORTS = {
     "cordsnet.model": ("CordsNet",),
     "cordsnet.layers": ("WeightNormConv2D", "WeightNormDense"),
-    "cordsnet.checkpoints": ("load_torch_checkpoint", "save_torch_checkpoint", "torch_state_dict",
+    "cordsnet.checkpoints": ("load_torch_checkpoint", "save_torch_checkpoint", "torch_state_dict", "model_from_torch_checkpoint",
                              "read_pth", "write_pth"),
     "cordsnet.errors": ("CordsNetConfigError", "CheckpointError"),
 }

@@ -131,3 +131,21 @@ def save_torch_checkpoint(model, path, data_parallel=False):
     """Writes the model's weights as a ``.pth`` the original loads (``data_parallel`` adds the
     ``module.`` prefix of the training scripts' files); returns ``path``."""
     return write_pth(path, torch_state_dict(model, data_parallel=data_parallel))
+
+
+def model_from_torch_checkpoint(path, **kwargs):
+    """A CordsNet with the depth, widths, classes and image size a ``.pth`` file implies, and its
+    weights; ``kwargs`` go to :class:`~cordsnet.model.CordsNet` (timeline, alpha, ...)."""
+    from cordsnet.model import CordsNet
+
+    state = strip_data_parallel(read_pth(path))
+    depth = sum(1 for k in state if re.match(rf"^area_conv\.\d+{re.escape(WN)}0$", k))
+    try:
+        channels = [int(state[f"area_conv.{j}{WN}0"].shape[0]) for j in range(depth)]
+        n_classes = int(state["out_fc.bias"].shape[0])
+    except KeyError as err:
+        raise CheckpointError(f"{path} has no {err.args[0]}: not a CordsNet checkpoint") from None
+    if depth not in (2, 4, 6, 8):
+        raise CheckpointError(f"{path} has {depth} area_conv modules: not a CordsNet checkpoint (depth 2, 4, 6, 8)")
+    model = CordsNet(depth=depth, n_classes=n_classes, channels=channels, **kwargs)
+    return assign_state_dict(model, state, strict=False, source=str(path))

@@ -139,11 +139,12 @@ class CordsNet(keras.Model):
         stem = self.stem(images)
         return self.area_area[0].convolve(stem, kernels["area_area"][0]), self.inp_skip(stem)
 
-    def _step(self, states, drive0, skip_in, kernels, alpha):
-        """One Euler step of every area from the previous step's rates. ``drive0``/``skip_in``
-        are None in a blank period (a zero image gives zero stem terms)."""
+    def pre_activations(self, states, drive0, skip_in, kernels):
+        """``area_conv_j(r_j) + conv_bias_j + area_area_j(input_j)`` of every area from the
+        previous step's rates. ``drive0``/``skip_in`` are None in a blank period (a zero image
+        gives zero stem terms)."""
         rates = [ops.relu(r) for r in states]
-        new = []
+        out = []
         for j, r in enumerate(states):
             ff = self.area_area[j]
             kernel = kernels["area_area"][j]
@@ -158,11 +159,13 @@ class CordsNet(keras.Model):
                 skip = self.skip_area[k].convolve(rates[j - 2], kernels["skip_area"][k])
                 drive = ff.convolve(rates[j - 1] + skip, kernel)
             pre = self.area_conv[j].convolve(r, kernels["area_conv"][j]) + self.conv_bias[j]
-            if drive is not None:
-                pre = pre + drive
-            phi = ops.where(pre > 0, pre, self.prelu * pre)
-            new.append((1.0 - alpha) * r + alpha * phi)
-        return new
+            out.append(pre if drive is None else pre + drive)
+        return out
+
+    def _step(self, states, drive0, skip_in, kernels, alpha):
+        """One Euler step of every area."""
+        pres = self.pre_activations(states, drive0, skip_in, kernels)
+        return [(1.0 - alpha) * r + alpha * ops.where(p > 0, p, self.prelu * p) for r, p in zip(states, pres)]
 
     def readout(self, states, kernels=None):
         """Logits from the last two areas: out_fc(mean_hw(relu(r_last) + relu(r_second_last)))."""
