@@ -42,6 +42,9 @@ def parse_config(argv=None):
     if config["decoder_optimizer"] not in ("Adam", "SGD"):
         raise UsageError(f"--decoder_optimizer {config['decoder_optimizer']!r} is unknown; allowed: Adam, SGD")
     resolve_dataset(config["dataset"], config["n_classes"])
+    if config["broadcast"] not in (0, 1):
+        raise UsageError(f"--broadcast {config['broadcast']}: not a mode; allowed: 0 (positions as a separate "
+                         f"(n, 2) input) or 1 (positions as two extra image channels)")
     for flag in ("n_samples", "res", "max_length", "epochs", "student_block_size", "val_set_mult"):
         if config[flag] < 1:
             raise UsageError(f"--{flag} {config[flag]} must be at least 1")

@@ -127,6 +127,26 @@ def teacher_preprocessing(config):
         return None
 
 
+# What a teacher trained by get_teacher takes from DRC_training's configuration in any case; and
+# the typed flags it never takes (here they mean the student's epochs and the sensor's resolution).
+TEACHER_DATA_FLAGS = ("n_classes", "network_topology", "dataset", "data_dir", "val_size", "resnet_weights",
+                      "strategy", "seed")
+STUDENT_ONLY_FLAGS = ("epochs", "res")
+
+
+def missing_teacher_config(config):
+    """The configuration of the teacher trained when ``--teacher_net`` does not exist, as the
+    original's ``cifar_style.train_teacher``: cifar_style.py's defaults (200 epochs, elu, 5
+    resblocks, patience 30/10, rotation 5, shifts 0.15, no last max pooling), with the data flags
+    and ``--network_topology`` of ``config`` and the teacher flags typed on its command line."""
+    from teachers.training import teacher_defaults
+
+    defaults = teacher_defaults()
+    typed = set(config.get("explicit", ())) - set(STUDENT_ONLY_FLAGS)
+    chosen = {k: v for k, v in config.items() if k in defaults and (k in TEACHER_DATA_FLAGS or k in typed)}
+    return {**defaults, **chosen}
+
+
 def get_teacher(config, data, verbose=2):
     """Loads ``--teacher_net`` (or trains one when it does not exist) and evaluates it on the
     validation split. Returns (teacher, front end, back end)."""
@@ -139,7 +159,7 @@ def get_teacher(config, data, verbose=2):
         from teachers.training import train_teacher
 
         print(f"no teacher at {config['teacher_net']}: training one ({config['network_topology']})")
-        teacher = train_teacher(dict(config, res=None), path=config["teacher_net"]).teacher
+        teacher = train_teacher(missing_teacher_config(config), path=config["teacher_net"]).teacher
     if not teacher.compiled:
         teacher.compile(loss="sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])
     expected = data.x_train.shape[1:]
@@ -185,14 +205,16 @@ def student_upsample(student, res):
 def make_datasets(config, data, seed=None, front_end=None):
     """tf.data pipelines of images and trajectories (movies are made in the model's step).
 
-    Training trajectories are new for every image in every epoch (drawn from the seed and the
-    epoch that ``sets["clock"]``, one of the fit callbacks, reports); validation ones are drawn
+    Training trajectories are drawn for every image in every epoch (from the seed and the epoch
+    that ``sets["clock"]``, one of the fit callbacks, reports) by ``--trajectories_num``'s rule
+    (-1: fresh ones; N > 0: N + 1 seeded ones; 0: the seed-42 stream); validation ones are drawn
     once and fixed (the validation images repeated ``val_set_mult`` times). With ``front_end``,
     its outputs are cached once per image as the distillation targets when they fit in memory
     (``--target_cache_gb``); otherwise the Distiller computes them in its step."""
     common = dict(n_samples=config["n_samples"], style=config["style"], noise=config["noise"],
                   batch_size=config.get("global_batch_size", BATCH_SIZE), time_sec=config["time_sec"],
-                  traj_out_scale=config["traj_out_scale"], snellen=config["snellen"], vm_kappa=config["vm_kappa"])
+                  traj_out_scale=config["traj_out_scale"], snellen=config["snellen"], vm_kappa=config["vm_kappa"],
+                  n_trajectories=config["trajectories_num"])
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2 ** 31, 5)
     clock = EpochClock()
@@ -217,15 +239,36 @@ def make_datasets(config, data, seed=None, front_end=None):
     }
 
 
-def _callbacks(monitor, min_delta, backup_dir, csv_path, clock):
+class TF2EarlyStopping(keras.callbacks.EarlyStopping):
+    """EarlyStopping with tf.keras 2's ``restore_best_weights``: the best epoch's weights come
+    back only when early stopping ended the training; a run that reaches its last epoch keeps
+    that epoch's weights (Keras 3 restores the best ones at the end of every run)."""
+
+    def on_train_end(self, logs=None):
+        if not self.stopped_epoch:
+            self.best_weights = None
+        super().on_train_end(logs)
+
+
+# (ReduceLROnPlateau's monitor, EarlyStopping's monitor, EarlyStopping's min_delta) per fit stage
+STAGE_MONITORS = {"student": ("val_loss", "val_loss", 5e-5),
+                  "decoder": ("val_loss", "val_sparse_categorical_accuracy", 1e-4)}
+
+
+def stage_callbacks(config, stage, run, clock):
+    """The callbacks of a fit stage ('student' or 'decoder'), as the original's: ``clock``, then
+    ReduceLROnPlateau (factor sqrt(0.1), ``--learning_patience``, min_lr 0.5e-6) and
+    :class:`TF2EarlyStopping` (``--stopping_patience``, restoring the best weights) monitoring
+    ``STAGE_MONITORS[stage]``, then BackupAndRestore and the stage's CSV log in the run folder."""
+    lr_monitor, stop_monitor, min_delta = STAGE_MONITORS[stage]
     return [
         clock,
-        keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=np.sqrt(0.1), cooldown=0, patience=5,
-                                          min_lr=0.5e-6),
-        keras.callbacks.EarlyStopping(monitor=monitor, min_delta=min_delta, patience=10, verbose=0,
-                                      restore_best_weights=True),
-        keras.callbacks.BackupAndRestore(backup_dir),
-        keras.callbacks.CSVLogger(csv_path, append=True),
+        keras.callbacks.ReduceLROnPlateau(monitor=lr_monitor, factor=np.sqrt(0.1), cooldown=0,
+                                          patience=config["learning_patience"], min_lr=0.5e-6),
+        TF2EarlyStopping(monitor=stop_monitor, min_delta=min_delta, patience=config["stopping_patience"],
+                         verbose=0, restore_best_weights=True),
+        keras.callbacks.BackupAndRestore(run.backup(stage)),
+        keras.callbacks.CSVLogger(os.path.join(run.folder, f"{stage}_history.csv"), append=True),
     ]
 
 
@@ -255,9 +298,7 @@ def train_student(config, student, front_end, sets, run, verbose=None, callbacks
     if not config.get("skip_student_training"):
         fit = distiller.fit(sets["train_features"], validation_data=sets["val_features"], epochs=config["epochs"],
                             verbose=verbose, shuffle=False,
-                            callbacks=_callbacks("val_loss", 5e-5, run.backup("student"),
-                                                 os.path.join(run.folder, "student_history.csv"), sets["clock"])
-                            + list(callbacks))
+                            callbacks=stage_callbacks(config, "student", run, sets["clock"]) + list(callbacks))
         history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
     final = distiller.evaluate(sets["val_features"], verbose=0, return_dict=True)
     history["final_val"] = {k: float(v) for k, v in final.items()}
@@ -295,9 +336,7 @@ def fine_tune_DRC(config, classifier, sets, run, verbose=None, callbacks=()):
     epochs = 1 if config.get("testmode") else config["decoder_epochs"]
     fit = classifier.fit(sets["train_classifier"], validation_data=sets["val_classifier"], epochs=epochs,
                          verbose=verbose, shuffle=False,
-                         callbacks=_callbacks("val_sparse_categorical_accuracy", 1e-4, run.backup("decoder"),
-                                              os.path.join(run.folder, "decoder_history.csv"), sets["clock"])
-                         + list(callbacks))
+                         callbacks=stage_callbacks(config, "decoder", run, sets["clock"]) + list(callbacks))
     return {k: [float(v) for v in vals] for k, vals in fit.history.items()}
 
 
@@ -401,4 +440,4 @@ def run_drc(config, root=None):
 
 __all__ = ["DRCData", "RunFolders", "combine_fe_be", "default_config", "eval_and_save", "evaluate_test",
            "fine_tune_DRC", "get_student", "get_teacher", "load_data", "make_datasets", "make_run_folders",
-           "run_drc", "train_student"]
+           "missing_teacher_config", "run_drc", "stage_callbacks", "train_student", "TF2EarlyStopping"]

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from drc import sensor, trajectories
 from drc.core.distribute import shard_by_data
-from drc.movies import compiled_movies
+from drc.movies import compiled_movies, select_trajectories
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -39,13 +39,16 @@ class EpochClock(keras.callbacks.Callback):
 
 def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2", noise=0.5, batch_size=32,
                        shuffle=True, fixed_trajectories=False, up_sample=False, window=None, seed=None,
-                       drop_remainder=False, repeat=1, clock=None, **traj_kwargs):
+                       drop_remainder=False, repeat=1, clock=None, n_trajectories=-1, **traj_kwargs):
     """Batches of ``{"images", "positions"[, "targets"]}``: images with their trajectories (int32,
     (B, n_samples, 2)), for models that make the movies themselves (``drc.sensor.DRCSensor``).
 
     images: (N, H, W[, C]) preprocessed images; targets: optional (N, ...) labels or targets.
     ``repeat`` repeats the images (the original's ``val_set_mult``). ``clock``: the
     :class:`EpochClock` (pass it to ``fit`` too) whose epoch, with ``seed``, seeds each pass.
+    ``n_trajectories`` (``--trajectories_num``) follows ``drc.movies.generate_drc_images``: -1 a
+    fresh trajectory per image, N > 0 one of N + 1 seeded ones, 0 the seed-42 stream (k-th
+    trajectory to the k-th image of each call: of every batch, or of the whole fixed set).
     ``traj_kwargs``: time_sec, traj_out_scale, snellen, vm_kappa.
     """
     trajectories.check_style(style)
@@ -59,8 +62,8 @@ def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2
     start = sensor.start_position(height, width, window)
 
     def draw(count, rng):
-        return trajectories.sample_trajectories(int(count), n_samples, style, noise, start, rng=rng,
-                                                 **traj_kwargs).astype(np.int32)
+        return select_trajectories(int(count), n_samples, style, noise, start, n_trajectories=n_trajectories,
+                                   rng=rng, **traj_kwargs).astype(np.int32)
 
     columns = {"images": images}
     if targets is not None:
@@ -80,7 +83,7 @@ def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2
     def epoch_batches():
         rng = np.random.default_rng([entropy, clock.next_key()])
         order = (rng.permutation(n) if shuffle else np.arange(n)).astype(np.int64)
-        positions = draw(n, rng)
+        positions = draw(n, rng) if n_trajectories != 0 else draw(batch_size, rng)[np.arange(n) % batch_size]
         for i in range(n_batches):
             yield order[i * batch_size:(i + 1) * batch_size], positions[i * batch_size:(i + 1) * batch_size]
 
