@@ -36,24 +36,27 @@ def _entries(model):
     def add(key, var, to_torch, to_keras):
         out.append((key, var, to_torch, to_keras))
 
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in model._flatten_layers(include_self=True, recursive=True):
         name = torch_name(layer.name)
         if isinstance(layer, WeightNormConv2D):
             add(f"{name}{WN}0", layer.g, lambda a: a.reshape(-1, 1, 1, 1), lambda a: a.reshape(-1))
             add(f"{name}{WN}1", layer.v, lambda a: a.transpose(3, 2, 0, 1), lambda a: a.transpose(2, 3, 1, 0))
-        elif isinstance(layer, WeightNormDense):
+            continue
+        if isinstance(layer, WeightNormDense):
             add(f"{name}.bias", layer.bias, lambda a: a, lambda a: a)
             add(f"{name}{WN}0", layer.g, lambda a: a.reshape(-1, 1), lambda a: a.reshape(-1))
             add(f"{name}{WN}1", layer.v, lambda a: a.T, lambda a: a.T)
-        elif isinstance(layer, keras.layers.BatchNormalization):
+            continue
+        if isinstance(layer, keras.layers.BatchNormalization):
             for suffix, var in (("weight", layer.gamma), ("bias", layer.beta), ("running_mean", layer.moving_mean),
                                 ("running_var", layer.moving_variance)):
                 add(f"{name}.{suffix}", var, lambda a: a, lambda a: a)
-    for var in model._trainable_variables + model._non_trainable_variables:
-        if re.match(r"^(target_)?(conv_bias|area_bias)_\d+$", var.name):
-            add(torch_name(var.name), var, lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(1, 2, 0))
-        elif var.name == "prelu" and getattr(model, "save_prelu", False):
-            add("prelu.weight", var, lambda a: a.reshape(1), lambda a: a.reshape(()))
+            continue
+        for var in layer._trainable_variables + layer._non_trainable_variables:
+            if re.match(r"^(target_)?(conv_bias|area_bias)_\d+$", var.name):
+                add(torch_name(var.name), var, lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(1, 2, 0))
+            elif var.name == "prelu" and getattr(layer, "save_prelu", False):
+                add("prelu.weight", var, lambda a: a.reshape(1), lambda a: a.reshape(()))
     order = getattr(model, "TORCH_ORDER", ())
     rank = {name: i for i, name in enumerate(order)}
     return sorted(out, key=lambda e: (rank.get(e[0].split(".")[0], len(order)), _index(e[0])))
@@ -93,9 +96,11 @@ def _build_from_state(model, state, source):
     model.build((None, 4 * size[0], 4 * size[1], channels))
 
 
-def assign_state_dict(model, state, strict=True, source="state dict"):
+def assign_state_dict(model, state, strict=True, source="state dict", partial=False):
     """Assigns a PyTorch-layout state dict to ``model``; every name and shape is checked
-    before anything is assigned, and the first mismatch is a one-line CheckpointError."""
+    before anything is assigned, and the first mismatch is a one-line CheckpointError.
+    ``strict``: keys the model lacks are an error; ``partial``: keys the file lacks are
+    skipped (a ResNet-18 start without readout), not an error."""
     state = strip_data_parallel(collections.OrderedDict(state))
     if not model.built:
         _build_from_state(model, state, source)
@@ -108,6 +113,8 @@ def assign_state_dict(model, state, strict=True, source="state dict"):
                                   f"lacks ({len(extra)} such key(s): a deeper or other model?)")
     new_values = []
     for key, var, to_torch, to_keras in entries:
+        if key not in state and partial:
+            continue
         if key not in state:
             raise CheckpointError(f"{source} lacks {key} (needed by {model.name}: another model, depth or stage?)")
         value = to_keras(np.asarray(state[key]))

@@ -318,7 +318,10 @@ def _cached_fn(model, key, make):
 
 
 def _blank_fn(model):
-    return _cached_fn(model, "blank", lambda: tf.function(lambda: model.blank_states()))
+    def blank():
+        return model.blank_states()
+
+    return _cached_fn(model, "blank", lambda: tf.function(blank))
 
 
 def _step_fn(model):
@@ -329,4 +332,7 @@ def _step_fn(model):
 
 
 def _drives_fn(model):
-    return _cached_fn(model, "drives", lambda: tf.function(lambda x: model._drives(x, model._kernels())))
+    def drives(images):
+        return model._drives(images, model._kernels())
+
+    return _cached_fn(model, "drives", lambda: tf.function(drives))
