@@ -9,9 +9,8 @@ import keras
 import numpy as np
 
 from whatwhere.errors import WhatWhereError
+from whatwhere.names import MODELS
 from whatwhere.sampler import AffineSampler, AttentionTheta
-
-MODELS = ("what", "where", "stn_28x28", "stn", "atn", "polo_atn")
 
 
 def _lenet(x, conv2=50, fc1=500, prefix=""):

@@ -34,8 +34,14 @@ def extract(fullfields, i_offset, j_offset, w=28):
     return moved[:, mid - rad:mid + rad, mid - rad:mid + rad, None].astype(np.float32)
 
 
+def predict(model, x, batch_size=500):
+    """``model`` applied batch by batch (direct calls: no predict-function tracing per input size)."""
+    return np.concatenate([np.asarray(model(x[s:s + batch_size], training=False))
+                           for s in range(0, len(x), batch_size)])
+
+
 def _probabilities(what_model, glimpses, batch_size=500):
-    logits = what_model.predict(glimpses, batch_size=batch_size, verbose=0)
+    logits = predict(what_model, glimpses, batch_size)
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
@@ -56,7 +62,7 @@ def saccade_search(what_model, where_model, retina, fullfields, n_saccades=1, dy
     for k in range(n_saccades):
         if k:
             codes = retina.code(shift_images(fullfields, -i_ref, -j_ref, 0.5))
-        pred = sigmoid(where_model.predict(codes, batch_size=batch_size, verbose=0))
+        pred = sigmoid(predict(where_model, codes, batch_size))
         i_pred, j_pred = index_prediction(pred, retina)
         if n_saccades > 1 and dynamic:
             posterior_what = _probabilities(what_model, extract(fullfields, i_ref, j_ref, w), batch_size).max(axis=1)

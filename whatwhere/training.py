@@ -19,7 +19,7 @@ from drc.core.datasets import load_dataset
 from drc.core.runs import check_out_dir, write_json_atomic
 from whatwhere.canvas import CanvasConfig, what_canvases, WhatCanvasConfig
 from whatwhere.errors import check_count, WhatWhereError
-from whatwhere.models import build_model, MODELS
+from whatwhere.names import MODELS
 
 ECCENTRICITIES = tuple(float(e) for e in np.linspace(40, 0, 9, endpoint=False)[::-1])
 TRANSFORMER_STAGES = tuple((10, {"offset_std": e, "offset_max": 40., "contrast": 0.7, "flexible": True})
@@ -45,7 +45,8 @@ class TrainConfig:
 
     model: one of MODELS.  out: run folder.  dataset: a drc.core dataset name.  n_train, n_val:
     first images of the training / test split to use (None: all).  epochs_per_stage: overrides every
-    stage's epochs (None: the original's).  max_stages: keep only the first stages (CPU scale).
+    stage's epochs (None: the original's).  stage_step, max_stages: keep every stage_step-th stage,
+    then the first max_stages of those (CPU scale).
     lr: overrides the schedule's rate.  what_model: the trained What (.keras) a Where run needs;
     its ``MNIST_accuracy.npy`` is read from the same folder.  N_pic and the bank counts: the 128 px
     set-up.  cache: filter-bank cache folder.  strategy: drc.core.distribute name.
@@ -58,6 +59,7 @@ class TrainConfig:
     batch_size: int = 100
     epochs_per_stage: int = None
     max_stages: int = None
+    stage_step: int = 1
     lr: float = None
     what_model: str = None
     n_accuracy: int = 10
@@ -79,6 +81,7 @@ class TrainConfig:
             raise WhatWhereError(f"dataset={self.dataset!r} is unknown; allowed: {', '.join(DATASETS)}")
         for name in ("N_theta", "N_azimuth", "N_eccentricity", "N_phase", "batch_size"):
             check_count(name, getattr(self, name))
+        check_count("stage_step", self.stage_step)
         for name in ("n_train", "n_val", "epochs_per_stage", "max_stages"):
             if getattr(self, name) is not None:
                 check_count(name, getattr(self, name))
@@ -86,7 +89,7 @@ class TrainConfig:
             raise WhatWhereError("model='where' needs what_model (a trained What .keras file)")
 
     def stages(self):
-        stages = SCHEDULES[self.model]["stages"][:self.max_stages]
+        stages = SCHEDULES[self.model]["stages"][::self.stage_step][:self.max_stages]
         return [(self.epochs_per_stage or n, changes) for n, changes in stages]
 
 
@@ -153,6 +156,7 @@ def train(config):
     import keras
     from drc.core.distribute import make_strategy
     from whatwhere.data import Curriculum
+    from whatwhere.models import build_model
     out = config.out
     final = os.path.join(out, f"{config.model}.keras")
     backup = os.path.join(out, "backup")
