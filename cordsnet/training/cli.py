@@ -63,6 +63,9 @@ def build_parser(stage):
         p.add_argument("--penalty_steps", type=int, default=d.penalty_steps, help="last steps of the penalty")
         p.add_argument("--spontaneous_weight", type=float, default=d.spontaneous_weight,
                        help="weight of the return-to-spontaneous-activity penalty")
+    if stage == "parametric":
+        p.add_argument("--anneal_step", type=float, default=d.anneal_step,
+                       help="PReLU slope decrement per epoch: slope max(0, 0.95 - anneal_step * epoch)")
     if stage == "finetune":
         p.add_argument("--from_scratch", action="store_true", help="train from random weights (no --init)")
     return p

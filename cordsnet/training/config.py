@@ -18,7 +18,8 @@ class StageConfig:
     gradient norm), weight_decay: the stage's optimiser. phases/momentum/warmup_batches: stage
     1's three SGD phases (lr / 10 each) and its LinearLR warm-up from lr/3. eigen_weight: stage
     2's penalty on W^3 (b + u). readout_steps, after_steps, penalty_steps, spontaneous_weight:
-    stages 3-5's ramped loss and return-to-spontaneous penalty. init: the checkpoint a stage
+    stages 3-5's ramped loss and return-to-spontaneous penalty. anneal_step: stage 4's slope
+    decrement per epoch (slope max(0, 0.95 - anneal_step * epoch)). init: the checkpoint a stage
     starts from (default the original's file name in results_dir). from_scratch: stage 5 from
     random weights. train_size/test_size/steps_per_epoch: CPU-scale limits (None: all).
     """
@@ -40,6 +41,7 @@ class StageConfig:
     penalty_steps: int = 10
     spontaneous_weight: float = 1e-3
     eigen_weight: float = 10.0
+    anneal_step: float = 0.05
     phases: int = 3
     momentum: float = 0.9
     warmup_batches: int = 100

@@ -56,15 +56,15 @@ class PthCheckpoint(keras.callbacks.Callback):
 
 
 class AnnealSlope(keras.callbacks.Callback):
-    """Stage 4: the fixed PReLU slope max(0, 0.95 - 0.05 epoch), and a fresh optimiser state at
-    every epoch (the original builds a new AdamW each epoch)."""
+    """Stage 4: the fixed PReLU slope max(0, 0.95 - step * epoch) (the original's step: 0.05),
+    and a fresh optimiser state at every epoch (the original builds a new AdamW each epoch)."""
 
-    def __init__(self, net):
+    def __init__(self, net, step=0.05):
         super().__init__()
-        self.net = net
+        self.net, self.step = net, float(step)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.net.set_negative_slope(max(0.0, 0.95 - 0.05 * epoch))
+        self.net.set_negative_slope(max(0.0, 0.95 - self.step * epoch))
         for var in self.model.optimizer.variables:
             if "learning_rate" not in var.path:
                 var.assign(np.zeros(var.shape, var.dtype))
@@ -235,7 +235,7 @@ def run_linear(config):
 
 def run_parametric(config):
     """Stage 4: the anneal to ReLU with the spontaneous-activity penalty (4_parametric_{epoch}.pth)."""
-    return _run_rnn(config, extra=lambda net: [AnnealSlope(net)])
+    return _run_rnn(config, extra=lambda net: [AnnealSlope(net, config.anneal_step)])
 
 
 def run_finetune(config):

@@ -1,0 +1,186 @@
+"""CordsNet speed: this package's model vs a per-area-per-step loop of the original's structure.
+
+python scripts/benchmarks/bench_cordsnet.py [--depth 8] [--image_size 224] [--batch_size 2]
+    [--train_image_size 64] [--train_batch_size 2] [--repeats 1] [--json FILE]
+
+Side by side in one process, same weights and inputs, everything inside ``tf.function``:
+
+- ``original loop``: the original's ``forward`` written out in TensorFlow: for every step and
+  every area j = depth-1 .. 0, the stem recomputed (7x7/2 conv + pool of the image, or of a zero
+  image in the blank period), the area's input built, the area updated in place; the 100 blank
+  steps run on the whole batch.
+- ``CordsNet call``: ``model(x)``: stem once per image, every area updated from the previous
+  step at once, the blank period on a batch of one (broadcast).
+- ``CordsNet cached``: ``model.simulate(x, model.spontaneous_state())``: the spontaneous state
+  computed once per set of weights, so a forward pass is the 100 image steps only.
+
+Prints images/s (best of ``--repeats`` timed calls after a warm-up), the ratio to the original
+loop, and the largest logit difference to it; then the same for one training step (ramped loss
+over the last 30 steps, gradients of every weight) at ``--train_image_size``.
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from cordsnet import CordsNet  # noqa: E402
+from cordsnet import architecture as arch  # noqa: E402
+from cordsnet.layers import avg_pool_3x3_s2  # noqa: E402
+from cordsnet.training.losses import RampedCrossEntropy  # noqa: E402
+
+
+def original_loop(model, images, blank, shown, readout_steps=1):
+    """The original's loop structure; returns the readout at the last ``readout_steps`` steps."""
+    k = model._kernels()
+    batch = tf.shape(images)[0]
+    zero = tf.zeros_like(images)
+
+    def area(j, r, img):
+        stem = avg_pool_3x3_s2(model.inp_conv(img))
+        if j == 0:
+            inp = stem
+        elif j == 1:
+            inp = tf.nn.relu(r[0]) + model.inp_skip(stem)
+        elif arch.skip_index(j) is None:
+            inp = tf.nn.relu(r[j - 1]) + tf.nn.relu(r[j - 2])
+        else:
+            s = arch.skip_index(j)
+            inp = tf.nn.relu(r[j - 1]) + model.skip_area[s].convolve(tf.nn.relu(r[j - 2]), k["skip_area"][s])
+        pre = (model.area_conv[j].convolve(r[j], k["area_conv"][j]) + model.conv_bias[j]
+               + model.area_area[j].convolve(inp, k["area_area"][j]))
+        return (1 - model.alpha) * r[j] + model.alpha * tf.nn.relu(pre)
+
+    def step(img):
+        def body(t, *r):
+            r = list(r)
+            for j in range(model.depth - 1, -1, -1):
+                r[j] = area(j, r, img)
+            return (t + 1, *r)
+        return body
+
+    r = [tf.zeros((batch, *s)) for s in model.state_shapes()]
+    r = tf.while_loop(lambda t, *_: t < blank, step(zero), (tf.constant(0), *r))[1:]
+    r = [tf.stop_gradient(x) for x in r]
+    r = tf.while_loop(lambda t, *_: t < shown - readout_steps, step(images), (tf.constant(0), *r))[1:]
+    out = []
+    for _ in range(readout_steps):
+        r = list(step(images)(0, *r)[1:])
+        out.append(model.readout(r, k))
+    return tf.stack(out, axis=1)
+
+
+def timed(fn, repeats):
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def bench_forward(args):
+    model = CordsNet(depth=args.depth, n_classes=1000)
+    model.build((None, args.image_size, args.image_size, 3))
+    x = tf.constant(np.random.default_rng(0).standard_normal((args.batch_size, args.image_size, args.image_size, 3)),
+                    tf.float32)
+    fns = {
+        "original loop": tf.function(lambda: original_loop(model, x, model.blank_steps, model.image_steps)[:, -1]),
+        "CordsNet call": tf.function(lambda: model(x)),
+    }
+    cached = tf.function(lambda s: model.simulate(x, s)[0][:, -1])
+    results = {}
+    seconds, reference = timed(fns["original loop"], args.repeats)
+    results["original loop"] = (seconds, 0.0)
+    seconds, out = timed(fns["CordsNet call"], args.repeats)
+    results["CordsNet call"] = (seconds, float(np.abs(np.asarray(out) - np.asarray(reference)).max()))
+    start = time.perf_counter()
+    state = model.spontaneous_state()
+    spont = time.perf_counter() - start
+    seconds, out = timed(lambda: cached(state), args.repeats)
+    results["CordsNet cached"] = (seconds, float(np.abs(np.asarray(out) - np.asarray(reference)).max()))
+    return results, {"spontaneous_state_seconds_once_per_weights": spont}
+
+
+def bench_train(args):
+    model = CordsNet(depth=args.depth, n_classes=1000, readout_steps=30)
+    size = args.train_image_size
+    model.build((None, size, size, 3))
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.standard_normal((args.train_batch_size, size, size, 3)), tf.float32)
+    y = tf.constant(np.eye(1000, dtype="float32")[rng.integers(0, 1000, args.train_batch_size)])
+    loss_fn = RampedCrossEntropy(30)
+    variables = model.trainable_variables
+
+    def make(forward):
+        @tf.function
+        def train():
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, forward())
+            grads = tape.gradient(loss, variables)
+            return loss, tf.add_n([tf.reduce_sum(g * g) for g in grads if g is not None])
+        return train
+
+    fns = {"original loop": make(lambda: original_loop(model, x, model.blank_steps, model.image_steps, 30)),
+           "CordsNet call": make(lambda: model(x, training=True))}
+    results, reference = {}, None
+    for name, fn in fns.items():
+        seconds, (loss, gnorm) = timed(fn, args.repeats)
+        if reference is None:
+            reference = (float(loss), float(gnorm))
+        results[name] = (seconds, abs(float(loss) - reference[0]) + abs(float(gnorm) - reference[1]) / max(reference[1], 1e-12))
+    return results
+
+
+def report(title, results, batch):
+    base = results["original loop"][0]
+    print(title)
+    rows = {}
+    for name, (seconds, diff) in results.items():
+        rows[name] = {"images_per_s": batch / seconds, "seconds": seconds, "speedup": base / seconds, "difference": diff}
+        print(f"  {name:16s} {batch / seconds:9.3f} images/s  {base / seconds:5.2f}x  (max |diff| to original {diff:.2e})")
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--depth", type=int, default=8)
+    p.add_argument("--image_size", type=int, default=224)
+    p.add_argument("--batch_size", type=int, default=2)
+    p.add_argument("--train_image_size", type=int, default=64)
+    p.add_argument("--train_batch_size", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--skip_train", action="store_true")
+    p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    args = p.parse_args()
+    cpu = platform.processor()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"machine: {os.cpu_count()} CPUs ({cpu}), TensorFlow {tf.__version__}, "
+          f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
+    forward, extra = bench_forward(args)
+    out = {"args": vars(args), "cpu": cpu, "nproc": os.cpu_count(),
+           "forward": report(f"R{args.depth} forward, 100 blank + 100 image steps, {args.image_size} px, "
+                             f"batch {args.batch_size}", forward, args.batch_size), **extra}
+    print(f"  (spontaneous state, once per set of weights: {extra['spontaneous_state_seconds_once_per_weights']:.2f} s)")
+    if not args.skip_train:
+        out["train_step"] = report(f"R{args.depth} training step (ramped loss, last 30 of 100 image steps), "
+                                   f"{args.train_image_size} px, batch {args.train_batch_size}",
+                                   bench_train(args), args.train_batch_size)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
