@@ -1,7 +1,9 @@
 """Arnoldi and power iteration on convolutions against dense numpy.linalg references."""
 import numpy as np
+import pytest
 
 from cordsnet import spectral
+from drc.core.errors import UsageError
 
 
 def _conv(seed, channels=4, positive=False):
@@ -57,3 +59,19 @@ def test_area_operator_of_a_model_is_its_recurrent_conv(tiny_model):
     np.testing.assert_allclose(lin(x), (pre > 0) * op(x), atol=1e-12)
     spectra = spectral.area_spectra(model, iterations=64, qr_iterations=5)
     assert sorted(spectra) == [0, 1] and len(spectra[0]) == 64
+
+
+def test_spectrum_report_of_a_checkpoint(tmp_path, fixture_path):
+    import json
+
+    from cordsnet.spectrum_report import SpectrumConfig, run_spectrum
+
+    out = tmp_path / "spectrum"
+    radius = run_spectrum(SpectrumConfig(checkpoint=fixture_path("r2"), out=str(out), iterations=64, qr_iterations=5,
+                                         linearise=True, blank_steps=5))
+    assert sorted(radius) == ["DW_spontaneous/0", "DW_spontaneous/1", "W/0", "W/1"]
+    saved = json.loads((out / "spectral_radius.json").read_text())
+    assert saved["areas"]["W/1"]["spectral_radius"] == radius["W/1"]["spectral_radius"] > 0
+    assert (out / "spectrum.png").stat().st_size > 1000
+    with pytest.raises(UsageError, match="already holds a run"):
+        run_spectrum(SpectrumConfig(checkpoint=fixture_path("r2"), out=str(out)))

@@ -115,3 +115,18 @@ def test_a_finished_stage_is_not_overwritten_and_resumes_after_interruption(tmp_
         run_stage(config)
     log = open(tmp_path / "results_2_fashionmnist_subset" / "5_finetune_log.csv").read().splitlines()
     assert len(log) == 3
+
+
+@pytest.mark.slow
+def test_quick_results_run_writes_every_measurement(tmp_path):
+    import json
+
+    from cordsnet.experiments import OUTPUTS, run_results
+
+    summary = run_results(str(tmp_path / "results"), quick=True)
+    for name in OUTPUTS + ("accuracy_over_time.png", "noise.png", "spontaneous_return.png", "activity.png"):
+        assert (tmp_path / "results" / name).is_file(), name
+    assert set(summary["accuracy"]) == {"cnn", "pipeline", "scratch"}
+    assert all(0.0 <= v <= 1.0 for v in summary["accuracy"].values())
+    saved = json.loads((tmp_path / "results" / "summary.json").read_text())
+    assert len(saved["accuracy_over_time"]["pipeline"]) == summary["scale"]["image_steps"]
