@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP_FLAGS ?=
 
-.PHONY: install data demo test test-slow bench results results-quick
+.PHONY: install data demo test test-slow bench bench-gpu docs test-install results results-quick
 
 install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -q -e ".[test]"
@@ -26,6 +26,18 @@ bench: install
 	$(PYTHON) scripts/benchmarks/bench_sensor.py
 	$(PYTHON) scripts/benchmarks/bench_distillation.py
 	$(PYTHON) scripts/benchmarks/bench_bl.py
+
+# Every GPU benchmark in one table (bench_gpu.json); on a CPU a tiny version that says no GPU was found.
+bench-gpu: install
+	$(PYTHON) scripts/benchmarks/bench_gpu.py --out bench_gpu.json
+
+# The documentation site (offline) into site/; `mkdocs serve` to browse it while editing.
+docs: install
+	$(PYTHON) -m mkdocs build --strict -d site
+
+# A wheel installed into a fresh virtual environment: every console command's --help and the demo's first stage.
+test-install: install
+	$(PYTHON) -m pytest -q -m slow tests/docs/test_wheel_install.py
 
 # The papers' experiments at CPU scale (about an hour on 2 cores; see RESULTS.md), or in quick mode.
 # They replace the committed results; after an interruption the same command continues the suite.
