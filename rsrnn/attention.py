@@ -80,3 +80,18 @@ def choose_fixation(saliency, ior_retina, sample, seed=None):
     log_probs = ops.log_softmax(ops.reshape(saliency, (batch, -1)), axis=-1)
     log_pi = ops.take_along_axis(log_probs, index[:, None], axis=1)[:, 0]
     return index, log_pi
+
+
+def next_fixation(saliency, ior, sampler, fixations, sigma, decay=IOR_DECAY, sample=False, seed=None):
+    """One saccade: decays the (B, m, m) IOR map, chooses the next fixation from the (B, S, S)
+    saliency (retinal space of the sampler at ``fixations``) times the IOR seen there, maps the
+    chosen cell to image coordinates (clipped to [-1, 1], not differentiated) and inhibits a
+    Gaussian of ``sigma`` pixels around it. Returns (next fixations, IOR map, log pi)."""
+    map_size = saliency.shape[1]
+    image_size = ior.shape[1]
+    ior = decay_ior(ior, decay)
+    index, log_pi = choose_fixation(saliency, ior_in_retina(ior, sampler, fixations, map_size), sample, seed)
+    cell = cell_to_retina(index, map_size)
+    chosen = sampler.to_image(fixations, cell[:, None, :], image_size)[:, 0]
+    chosen = ops.stop_gradient(ops.clip(chosen, -1.0, 1.0))
+    return chosen, inhibit(ior, chosen, sigma), log_pi

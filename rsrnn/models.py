@@ -19,9 +19,9 @@ from keras import ops
 from rsrnn import attention as attn
 from rsrnn.cell import RSRNNCell, VectorGRUCell
 from rsrnn.errors import RSRNNError
+from rsrnn.names import MODEL_NAMES
 from rsrnn.sampler import CropSampler, RetinalSampler
 
-MODEL_NAMES = ("rsrnn", "base_retina", "crop", "fixed_retina", "cnn")
 SAMPLERS = ("retina", "crop")
 RECURRENCES = ("conv_gru", "gru")
 VARIANTS = {
@@ -100,6 +100,8 @@ class PerStepClassifier(keras.Model):
         import tensorflow as tf
 
         images, labels = data[0], data[1]
+        if not self.built:
+            self.build(images.shape)
         with tf.GradientTape() as tape:
             out = self.unroll(images, steps=None, training=True)
             losses = self.losses_of(out, labels)
@@ -109,6 +111,8 @@ class PerStepClassifier(keras.Model):
 
     def test_step(self, data):
         images, labels = data[0], data[1]
+        if not self.built:
+            self.build(images.shape)
         out = self.unroll(images, steps=None, training=False)
         return self._update_metrics(out, labels, self.losses_of(out, labels))
 
@@ -162,7 +166,6 @@ class RecurrentAttentionModel(PerStepClassifier):
         self.blur, self.width, self.encoder_depth = bool(blur), width, encoder_depth
         self.attention_width, self.ior_decay, self.ior_sigma = attention_width, float(ior_decay), float(ior_sigma)
         self.first_fixation_range, self.seed = float(first_fixation_range), seed
-        self.map_size = self.output_size // 2
         if sampler == "retina":
             self.sampler = RetinalSampler(self.output_size, self.density_ratio, blur=self.blur, name="retina")
         else:
@@ -223,12 +226,8 @@ class RecurrentAttentionModel(PerStepClassifier):
             if not self.attention or t == steps - 1:
                 continue
             saliency = self.saliency(recurrent_map, features2)
-            ior = attn.decay_ior(ior, self.ior_decay)
-            seen = attn.ior_in_retina(ior, self.sampler, fix, self.map_size)
-            index, log_pi = attn.choose_fixation(saliency, seen, sample=training, seed=self.seed_generator)
-            cell = attn.cell_to_retina(index, self.map_size)
-            fix = ops.stop_gradient(ops.clip(self.sampler.to_image(fix, cell[:, None, :], image_size)[:, 0], -1.0, 1.0))
-            ior = attn.inhibit(ior, fix, sigma)
+            fix, ior, log_pi = attn.next_fixation(saliency, ior, self.sampler, fix, sigma, self.ior_decay,
+                                                  sample=training, seed=self.seed_generator)
             out["log_pi"].append(log_pi)
             out["baseline"].append(self.baseline(ops.stop_gradient(pooled))[:, 0])
             if return_glimpses:

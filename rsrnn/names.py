@@ -1,0 +1,3 @@
+"""Names users type (no TensorFlow import): the models of ``--model``."""
+
+MODEL_NAMES = ("rsrnn", "base_retina", "crop", "fixed_retina", "cnn")
