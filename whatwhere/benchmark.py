@@ -6,7 +6,7 @@ import pandas as pd
 
 from whatwhere.canvas import CanvasConfig, MotionCloudTextures, where_canvases
 from whatwhere.errors import check_contrast, WhatWhereError
-from whatwhere.saccades import saccade_search
+from whatwhere.saccades import predict, saccade_search
 
 ECCENTRICITIES = tuple(float(e) for e in np.linspace(40, 0, 9, endpoint=False)[::-1])
 CONTRASTS = (0.3, 0.5, 0.7)
@@ -68,11 +68,12 @@ def benchmark(models, images, labels, contrasts=CONTRASTS, eccentricities=ECCENT
                                                              codes=codes)["prediction"]
             for name in ("stn", "atn"):
                 if name in models:
-                    preds[name] = models[name].predict(full[..., None], batch_size=batch_size, verbose=0).argmax(1)
+                    preds[name] = predict(models[name], full[..., None], batch_size).argmax(1)
             if "polo_atn" in models and polo_operator is not None:
                 code = (full.reshape(len(full), -1) @ polo_operator.T).reshape(len(full), 8, 6, 16)
-                preds["polo_atn"] = models["polo_atn"].predict([full[..., None], code], batch_size=batch_size,
-                                                               verbose=0).argmax(1)
+                preds["polo_atn"] = np.concatenate([np.asarray(models["polo_atn"](
+                    [full[s:s + batch_size, ..., None], code[s:s + batch_size]], training=False)).argmax(1)
+                    for s in range(0, len(full), batch_size)])
             rows += [{"model": m, "contrast": c, "eccentricity": e, "accuracy": float((p == labels).mean()),
                       "n": len(labels)} for m, p in preds.items()]
     return pd.DataFrame(rows)

@@ -54,13 +54,24 @@ def train_main(argv=None, model=None):
     train(TrainConfig(**{k: v for k, v in args.items() if k in fields}))
 
 
+SAVED = ("what", "where", "stn", "atn", "polo_atn")
+
+
+def _add_saved_models(parser):
+    parser.add_argument("--out", required=True, help="output folder")
+    for name in SAVED:
+        parser.add_argument(f"--{name}", default=None, help=f"the trained {name} (.keras)")
+    parser.add_argument("--dataset", default="mnist_subset", help="the test images' dataset (default mnist_subset)")
+
+
+def _saved_models(args):
+    return {k: getattr(args, k) for k in SAVED if getattr(args, k)}
+
+
 def benchmark_parser():
     parser = ArgumentParser(description="Accuracy of saved models against the digit's eccentricity and contrast "
                                         "on fixed test canvases (CSV + the original's benchmark figure).")
-    parser.add_argument("--out", required=True, help="output folder")
-    for name in ("what", "where", "stn", "atn", "polo_atn"):
-        parser.add_argument(f"--{name}", default=None, help=f"the trained {name} (.keras)")
-    parser.add_argument("--dataset", default="mnist_subset")
+    _add_saved_models(parser)
     parser.add_argument("--n_test", type=int, default=200, help="last N test images (default 200)")
     parser.add_argument("--contrasts", type=float, nargs="+", default=[0.3, 0.5, 0.7])
     parser.add_argument("--eccentricities", type=float, nargs="+", default=None,
@@ -74,7 +85,7 @@ def benchmark_parser():
 def benchmark_main(argv=None):
     args = benchmark_parser().parse_args(argv)
     from whatwhere.benchmark import benchmark_saved, ECCENTRICITIES
-    models = {k: getattr(args, k) for k in ("what", "where", "stn", "atn", "polo_atn") if getattr(args, k)}
+    models = _saved_models(args)
     table = benchmark_saved(args.out, models, args.dataset, args.n_test, tuple(args.contrasts),
                             tuple(args.eccentricities or ECCENTRICITIES), tuple(args.saccades), args.cache,
                             args.overwrite)
@@ -84,10 +95,7 @@ def benchmark_main(argv=None):
 def pictures_parser():
     parser = ArgumentParser(description="Pictures: canvases, their retina codes inverted, the collicular map, "
                                         "the saccade, and what each transformer samples.")
-    parser.add_argument("--out", required=True, help="output folder")
-    for name in ("what", "where", "stn", "atn", "polo_atn"):
-        parser.add_argument(f"--{name}", default=None, help=f"the trained {name} (.keras)")
-    parser.add_argument("--dataset", default="mnist_subset")
+    _add_saved_models(parser)
     parser.add_argument("--n", type=int, default=4, help="number of canvases (default 4)")
     parser.add_argument("--contrast", type=float, default=0.7)
     parser.add_argument("--cache", default=None, help="filter-bank cache folder")
@@ -98,7 +106,7 @@ def pictures_parser():
 def pictures_main(argv=None):
     args = pictures_parser().parse_args(argv)
     from whatwhere.pictures import pictures
-    models = {k: getattr(args, k) for k in ("what", "where", "stn", "atn", "polo_atn") if getattr(args, k)}
+    models = _saved_models(args)
     for path in pictures(args.out, models, args.dataset, args.n, args.contrast, args.cache, args.overwrite):
         print(path)
 

@@ -3,7 +3,8 @@
 Layer names keep the originals' attribute names (conv1, conv2, fc1, fc2, bn1, bn1_bn, ...,
 localization, fc_loc).  Convolutions are channels-last; before the first dense layer the features
 are put in PyTorch's (channels, rows, columns) order so that ``fc1`` reads them as the original.
-Every model outputs logits.
+Every model outputs logits.  Weights start as PyTorch's defaults (``torch_init``); the last
+localisation layer starts at zero weights and the transform's bias, as the originals.
 """
 import keras
 import numpy as np
@@ -13,15 +14,30 @@ from whatwhere.names import MODELS
 from whatwhere.sampler import AffineSampler, AttentionTheta
 
 
-def _lenet(x, conv2=50, fc1=500, prefix=""):
-    x = keras.layers.Conv2D(20, 5, activation="relu", name=prefix + "conv1")(x)
-    x = keras.layers.MaxPooling2D(2, name=prefix + "pool1")(x)
-    x = keras.layers.Conv2D(conv2, 5, activation="relu", name=prefix + "conv2")(x)
-    x = keras.layers.MaxPooling2D(2, name=prefix + "pool2")(x)
-    x = keras.layers.Permute((3, 1, 2), name=prefix + "to_channels_first")(x)
-    x = keras.layers.Flatten(name=prefix + "flatten")(x)
-    x = keras.layers.Dense(fc1, activation="relu", name=prefix + "fc1")(x)
-    return keras.layers.Dense(10, name=prefix + "fc2")(x)
+def torch_init(fan_in):
+    """PyTorch's default initialisation of Linear / Conv2d: weights and biases ~ U(+-1/sqrt(fan_in))."""
+    bound = float(1 / np.sqrt(fan_in))
+    return {"kernel_initializer": keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform"),
+            "bias_initializer": keras.initializers.RandomUniform(-bound, bound)}
+
+
+def conv(x, filters, kernel, name, activation=None):
+    return keras.layers.Conv2D(filters, kernel, activation=activation, name=name,
+                               **torch_init(kernel * kernel * x.shape[-1]))(x)
+
+
+def dense(x, units, name, activation=None):
+    return keras.layers.Dense(units, activation=activation, name=name, **torch_init(x.shape[-1]))(x)
+
+
+def _lenet(x, conv2=50, fc1=500):
+    x = conv(x, 20, 5, "conv1", "relu")
+    x = keras.layers.MaxPooling2D(2, name="pool1")(x)
+    x = conv(x, conv2, 5, "conv2", "relu")
+    x = keras.layers.MaxPooling2D(2, name="pool2")(x)
+    x = keras.layers.Permute((3, 1, 2), name="to_channels_first")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    return dense(dense(x, fc1, "fc1", "relu"), 10, "fc2")
 
 
 def what_net(w=28, name="WhatNet"):
@@ -37,15 +53,15 @@ def where_net(n_features=2880, N_azimuth=24, N_eccentricity=10, dim1=1000, dim2=
     inputs = keras.Input((n_features,), name="retina_code")
     x = inputs
     for i, dim in ((1, dim1), (2, dim2)):
-        x = keras.layers.Dense(dim, activation="relu", name=f"bn{i}")(x)
+        x = dense(x, dim, f"bn{i}", "relu")
         x = keras.layers.BatchNormalization(momentum=bn_momentum,
                                             epsilon=1e-5, name=f"bn{i}_bn")(x)
-    return keras.Model(inputs, keras.layers.Dense(N_azimuth * N_eccentricity, name="bn3")(x), name=name)
+    return keras.Model(inputs, dense(x, N_azimuth * N_eccentricity, "bn3"), name=name)
 
 
 def _localization(x, channels, kernels):
     for i, (c, k) in enumerate(zip(channels, kernels)):
-        x = keras.layers.Conv2D(c, k, name=f"localization_{3 * i}")(x)
+        x = conv(x, c, k, f"localization_{3 * i}")
         x = keras.layers.MaxPooling2D(2, name=f"localization_{3 * i + 1}")(x)
         x = keras.layers.ReLU(name=f"localization_{3 * i + 2}")(x)
     x = keras.layers.Permute((3, 1, 2), name="localization_to_channels_first")(x)
@@ -53,7 +69,7 @@ def _localization(x, channels, kernels):
 
 
 def _fc_loc(x, bias):
-    x = keras.layers.Dense(32, activation="relu", name="fc_loc_0")(x)
+    x = dense(x, 32, "fc_loc_0", "relu")
     return keras.layers.Dense(len(bias), kernel_initializer="zeros",
                               bias_initializer=keras.initializers.Constant(np.asarray(bias, dtype="float32")),
                               name="fc_loc_2")(x)

@@ -160,8 +160,20 @@ def train(config):
     out = config.out
     final = os.path.join(out, f"{config.model}.keras")
     backup = os.path.join(out, "backup")
-    if not os.path.isdir(backup):
+    info_path = os.path.join(out, "run_info.json")
+    if not os.path.isdir(backup) or config.overwrite:
         check_out_dir(out, [f"{config.model}.keras", "training.log"], config.overwrite, error=WhatWhereError)
+        if config.overwrite and os.path.isdir(backup):
+            import shutil
+            shutil.rmtree(backup)
+    elif os.path.exists(info_path):
+        import json
+        with open(info_path) as f:
+            earlier = json.load(f)["config"]
+        mine = json.loads(json.dumps(dataclasses.asdict(config)))
+        if {k: v for k, v in earlier.items() if k != "strategy"} != {k: v for k, v in mine.items() if k != "strategy"}:
+            raise WhatWhereError(f"{out} holds an interrupted run of another configuration; rerun it with the "
+                                 "same flags, or pass --overwrite")
     (x_train, y_train), (x_val, y_val) = load_dataset(config.dataset)
     x_train, y_train = x_train[:config.n_train], y_train[:config.n_train]
     x_val, y_val = x_val[:config.n_val], y_val[:config.n_val]
@@ -182,7 +194,7 @@ def train(config):
         model.compile(optimizer=_optimizer(schedule, config.lr), loss=loss, metrics=metrics)
     stages = config.stages()
     epochs = sum(n for n, _ in stages)
-    write_json_atomic(os.path.join(out, "run_info.json"),
+    write_json_atomic(info_path,
                       {"config": dataclasses.asdict(config), "epochs": epochs, "schedule": {
                           k: v for k, v in schedule.items() if k != "stages"}, "stages": stages})
     callbacks = [keras.callbacks.BackupAndRestore(backup),
