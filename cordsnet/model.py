@@ -204,6 +204,7 @@ class CordsNet(keras.Model):
             self._spontaneous_cache = (fingerprint, states)
         return self._spontaneous_cache[1]
 
+    @tf.autograph.experimental.do_not_convert
     def simulate(self, images, spontaneous=None, training=False):
         """The forward pass: ``(logits, final_states, penalty)``. ``logits`` is (B, R, K) for the
         last R = ``readout_steps`` image steps; ``penalty`` is the return-to-spontaneous term
@@ -239,6 +240,7 @@ class CordsNet(keras.Model):
 
         return tf.while_loop(lambda t, *_: t < self.penalty_steps, body, (tf.constant(0), ops.zeros(()), *states))[1]
 
+    @tf.autograph.experimental.do_not_convert
     def call(self, images, training=None):
         logits, _, penalty = self.simulate(images, training=bool(training))
         if training and self.after_steps and self.spontaneous_weight:

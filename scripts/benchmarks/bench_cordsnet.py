@@ -14,7 +14,7 @@ Side by side in one process, same weights and inputs, everything inside ``tf.fun
 - ``CordsNet cached``: ``model.simulate(x, model.spontaneous_state())``: the spontaneous state
   computed once per set of weights, so a forward pass is the 100 image steps only.
 
-Prints images/s (best of ``--repeats`` timed calls after a warm-up), the ratio to the original
+Prints images/s (best of ``--repeats`` interleaved timed calls after a warm-up), the ratio to the original
 loop, and the largest logit difference to it; then the same for one training step (ramped loss
 over the last 30 steps, gradients of every weight) at ``--train_image_size``.
 """
@@ -77,14 +77,17 @@ def original_loop(model, images, blank, shown, readout_steps=1):
     return tf.stack(out, axis=1)
 
 
-def timed(fn, repeats):
-    fn()
-    best = float("inf")
+def timed_all(fns, repeats):
+    """Best time of every function over ``repeats`` rounds (after one warm-up call each), the
+    functions interleaved call by call so that a change of machine load hits them alike."""
+    outputs = {name: fn() for name, fn in fns.items()}
+    best = {name: float("inf") for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            outputs[name] = fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best, outputs
 
 
 def bench_forward(args):
@@ -92,21 +95,16 @@ def bench_forward(args):
     model.build((None, args.image_size, args.image_size, 3))
     x = tf.constant(np.random.default_rng(0).standard_normal((args.batch_size, args.image_size, args.image_size, 3)),
                     tf.float32)
-    fns = {
-        "original loop": tf.function(lambda: original_loop(model, x, model.blank_steps, model.image_steps)[:, -1]),
-        "CordsNet call": tf.function(lambda: model(x)),
-    }
-    cached = tf.function(lambda s: model.simulate(x, s)[0][:, -1])
-    results = {}
-    seconds, reference = timed(fns["original loop"], args.repeats)
-    results["original loop"] = (seconds, 0.0)
-    seconds, out = timed(fns["CordsNet call"], args.repeats)
-    results["CordsNet call"] = (seconds, float(np.abs(np.asarray(out) - np.asarray(reference)).max()))
     start = time.perf_counter()
     state = model.spontaneous_state()
     spont = time.perf_counter() - start
-    seconds, out = timed(lambda: cached(state), args.repeats)
-    results["CordsNet cached"] = (seconds, float(np.abs(np.asarray(out) - np.asarray(reference)).max()))
+    cached = tf.function(lambda s: model.simulate(x, s)[0][:, -1])
+    fns = {"original loop": tf.function(lambda: original_loop(model, x, model.blank_steps, model.image_steps)[:, -1]),
+           "CordsNet call": tf.function(lambda: model(x)),
+           "CordsNet cached": lambda: cached(state)}
+    best, outputs = timed_all(fns, args.repeats)
+    reference = np.asarray(outputs["original loop"])
+    results = {name: (best[name], float(np.abs(np.asarray(outputs[name]) - reference).max())) for name in fns}
     return results, {"spontaneous_state_seconds_once_per_weights": spont}
 
 
@@ -131,13 +129,10 @@ def bench_train(args):
 
     fns = {"original loop": make(lambda: original_loop(model, x, model.blank_steps, model.image_steps, 30)),
            "CordsNet call": make(lambda: model(x, training=True))}
-    results, reference = {}, None
-    for name, fn in fns.items():
-        seconds, (loss, gnorm) = timed(fn, args.repeats)
-        if reference is None:
-            reference = (float(loss), float(gnorm))
-        results[name] = (seconds, abs(float(loss) - reference[0]) + abs(float(gnorm) - reference[1]) / max(reference[1], 1e-12))
-    return results
+    best, outputs = timed_all(fns, args.repeats)
+    loss0, g0 = (float(v) for v in outputs["original loop"])
+    return {name: (best[name], abs(float(outputs[name][0]) - loss0) + abs(float(outputs[name][1]) - g0) / max(g0, 1e-12))
+            for name in fns}
 
 
 def report(title, results, batch):
@@ -157,7 +152,7 @@ def main():
     p.add_argument("--batch_size", type=int, default=2)
     p.add_argument("--train_image_size", type=int, default=64)
     p.add_argument("--train_batch_size", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--skip_train", action="store_true")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = p.parse_args()

@@ -112,13 +112,11 @@ def test_keras_file_round_trip(tiny_model, tmp_path):
 
 def test_fit_lowers_the_loss_on_real_images(fmnist_subset):
     (x, y), _ = fmnist_subset
-    x = (x[:32, ::2, ::2].astype("float32") / 255.0 - 0.286) / 0.353
-    model = CordsNet(depth=2, n_classes=10, channels=(8, 8), blank_steps=2, image_steps=5)
-    model.compile(keras.optimizers.Adam(5e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    before = model.evaluate(x, y[:32], verbose=0)
-    model.fit(x, y[:32], batch_size=16, epochs=3, verbose=0)
-    assert model.evaluate(x, y[:32], verbose=0) < before - 0.05
-    assert model.predict(x[:4], verbose=0).shape == (4, 10)
+    x = (x[:16, ::2, ::2].astype("float32") / 255.0 - 0.286) / 0.353
+    model = CordsNet(depth=2, n_classes=10, channels=(8, 8), blank_steps=2, image_steps=4)
+    model.compile(keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    loss = model.fit(x, y[:16], batch_size=16, epochs=4, verbose=0).history["loss"]
+    assert loss[-1] < loss[0] - 0.05, loss
 
 
 def test_spontaneous_penalty_is_added_in_training(tiny_model):
