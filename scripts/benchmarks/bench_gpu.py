@@ -36,6 +36,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from drc.core.progress import progress  # noqa: E402
+
 FAMILIES = ("cordsnet", "rsrnn", "whatwhere")
 
 
@@ -226,7 +228,7 @@ def main(argv=None):
     groups = {"sensor": lambda: sensor_rows(scale), "distillation": lambda: distillation_rows(scale, tiny),
               "bl": lambda: bl_rows(scale, tiny), "families": lambda: family_rows(scale, tiny)}
     rows, t0 = [], time.perf_counter()
-    for name in args.only or groups:
+    for name in progress(args.only or list(groups), "bench-gpu groups"):
         started = time.perf_counter()
         rows += groups[name]()
         print(f"[{name}: {time.perf_counter() - started:.0f} s]", flush=True)
