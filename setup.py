@@ -28,6 +28,7 @@ setup(
         "pandas>=2.0",
         "matplotlib",
         "MotionClouds",
+        "tqdm",
     ],
     entry_points={"console_scripts": CONSOLE_SCRIPTS},
     extras_require={
