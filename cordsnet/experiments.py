@@ -21,7 +21,7 @@ NOISE = (0.0, 0.1, 0.2, 0.3, 0.5)
 SCALES = {
     "full": dict(train_size=1500, test_size=500, image_size=16, channels=(8, 8), blank_steps=10, image_steps=10,
                  readout_steps=4, after_steps=10, penalty_steps=3, cnn_epochs=2, inverse_epochs=1, linear_epochs=1,
-                 parametric_epochs=3, finetune_epochs=1, scratch_epochs=5, cnn_batch=64, rnn_batch=32),
+                 parametric_epochs=3, finetune_epochs=1, scratch_epochs=3, cnn_batch=64, rnn_batch=32),
     "quick": dict(train_size=256, test_size=200, image_size=16, channels=(8, 8), blank_steps=5, image_steps=6,
                   readout_steps=3, after_steps=6, penalty_steps=2, cnn_epochs=1, inverse_epochs=1, linear_epochs=1,
                   parametric_epochs=2, finetune_epochs=1, scratch_epochs=3, cnn_batch=64, rnn_batch=32),
@@ -90,9 +90,22 @@ def _load_cnn(config, path):
     return assign_state_dict(cnn, strip_data_parallel(read_pth(path)), strict=False, source=path)
 
 
-def run_results(out="results/cordsnet", quick=False, overwrite=False):
+def _final_checkpoint(config):
+    if config.stage == "folding":
+        return config.path("1_compatibility_fused.pth")
+    if config.stage == "compatibility":
+        return config.path(f"1_compatibility_{config.phases}_{config.epochs}.pth")
+    from cordsnet.training.config import PREFIX
+
+    return config.path(f"{PREFIX[config.stage]}_{config.epochs}.pth")
+
+
+def run_results(out="results/cordsnet", quick=False, overwrite=False, resume=True):
     """Trains (pipeline and scratch), measures, writes tables, figures and summary.json in
-    ``out``; returns the summary."""
+    ``out``; returns the summary. With ``resume``, a stage whose last checkpoint is already in
+    ``out/training`` (an interrupted run) is not trained again."""
+    import json
+
     import pandas as pd
 
     from cordsnet import evaluation, spectral
@@ -103,14 +116,20 @@ def run_results(out="results/cordsnet", quick=False, overwrite=False):
     scale = SCALES["quick" if quick else "full"]
     work = os.path.join(out, "training")
     configs = _configs(scale, work)
-    timings, histories = {}, {}
+    record = os.path.join(work, "stages.json")
+    done = json.load(open(record)) if resume and os.path.isfile(record) else {}
     for config in configs:
         key = "scratch" if config.from_scratch else config.stage
+        if key in done and os.path.isfile(_final_checkpoint(config)):
+            continue
         start = time.time()
         summary = run_stage(config)
-        timings[key] = round(time.time() - start, 1)
-        histories[key] = summary.get("history", {k: v for k, v in summary.items() if k != "checkpoint"})
-        print(f"{key}: {timings[key]} s {histories[key]}", flush=True)
+        history = summary.get("history", {k: v for k, v in summary.items() if k != "checkpoint"})
+        done[key] = {"seconds": round(time.time() - start, 1), "history": history}
+        print(f"{key}: {done[key]}", flush=True)
+        write_json_atomic(record, done)
+    timings = {k: v["seconds"] for k, v in done.items()}
+    histories = {k: v["history"] for k, v in done.items()}
     finetune, scratch = configs[5], configs[6]
     nets = {"pipeline": _load_net(finetune, finetune.path(f"5_finetune_{finetune.epochs}.pth")),
             "scratch": _load_net(scratch, scratch.path(f"5_finetune_{scratch.epochs}.pth"))}

@@ -64,6 +64,16 @@ class _Wiring(keras.Model):
         return [self.add_weight(name=f"{self.prefix}{name}_{j}", shape=(*self.sizes[j], self.channels[j]),
                                 initializer=initializer, trainable=trainable) for j in range(self.depth)]
 
+    def area_input(self, j, x, stem, skip):
+        """Input of area ``j`` from the activities ``x`` of the areas below, the stem's output
+        and ``skip(k, activity)`` (the k-th skip projection)."""
+        if j == 0:
+            return stem
+        if j == 1:
+            return x[0] + self.inp_skip(stem)
+        k = arch.skip_index(j)
+        return x[j - 1] + (x[j - 2] if k is None else skip(k, x[j - 2]))
+
     def activities(self, images, training=False):
         raise NotImplementedError
 
@@ -106,18 +116,13 @@ class EquivalentCNN(_Wiring):
 
     def activities(self, images, training=False):
         stem = avg_pool_3x3_s2(self.inp_norm(self.inp_conv(images), training=training))
+
+        def skip(k, a):
+            return self.skip_norm[k](self.skip_area[k](a), training=training)
+
         x = []
         for j in range(self.depth):
-            if j == 0:
-                inp = stem
-            elif j == 1:
-                inp = x[0] + self.inp_skip(stem)
-            elif arch.skip_index(j) is None:
-                inp = x[j - 1] + x[j - 2]
-            else:
-                k = arch.skip_index(j)
-                inp = x[j - 1] + self.skip_norm[k](self.skip_area[k](x[j - 2]), training=training)
-            h = self.area_norm[j](self.area_area[j](inp), training=training)
+            h = self.area_norm[j](self.area_area[j](self.area_input(j, x, stem, skip)), training=training)
             x.append(ops.relu(self.area_nrm2[j](self.area_conv[j](h), training=training)))
         return x
 
@@ -150,15 +155,7 @@ class FoldedCNN(_Wiring):
         stem = self.stem(images)
         x = []
         for j in range(self.depth):
-            if j == 0:
-                inp = stem
-            elif j == 1:
-                inp = x[0] + self.inp_skip(stem)
-            elif arch.skip_index(j) is None:
-                inp = x[j - 1] + x[j - 2]
-            else:
-                inp = x[j - 1] + self.skip_area[arch.skip_index(j)](x[j - 2])
-            h = self.area_area[j](inp) + self.area_bias[j]
+            h = self.area_area[j](self.area_input(j, x, stem, lambda k, a: self.skip_area[k](a))) + self.area_bias[j]
             x.append(ops.relu(self.area_conv[j](h) + self.conv_bias[j]))
         return x
 
