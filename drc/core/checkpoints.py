@@ -47,10 +47,13 @@ def _fsync_file(path):
         os.fsync(f.fileno())
 
 
+_ARMED = {}  # the stage of the running KillSwitch, for kills inside a backup of any callback
+
+
 def _maybe_kill(stage, epoch, point):
     """SIGKILL this process when ``DRC_KILL_AT`` names (stage, epoch, point); tests only."""
     spec = os.environ.get(KILL_ENV)
-    if spec and spec == f"{stage}:{epoch}:{point}":
+    if spec and spec == f"{stage or _ARMED.get('stage')}:{epoch}:{point}":
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -169,6 +172,24 @@ def find_backup(backup_dir, report=print):
     return None, None
 
 
+def has_backup(backup_dir):
+    """Whether ``backup_dir`` holds a completed backup folder (verified only when resuming)."""
+    return bool(_backups(backup_dir))
+
+
+def discard_untrained(backup_dir, logs=()):
+    """After a failed ``fit`` that never completed a backup: removes ``backup_dir`` and the
+    ``logs`` (their rows would be redone from epoch 0), so no litter is left and the next run
+    is not refused for a log without a run. Returns whether anything was discarded."""
+    if has_backup(backup_dir):
+        return False
+    shutil.rmtree(backup_dir, ignore_errors=True)
+    for log in logs:
+        if os.path.isfile(log):
+            os.remove(log)
+    return True
+
+
 def callback_state(callback):
     """The resumable state of a callback: its ``get_state()``, or the numbers among
     ``TRACKED_ATTRIBUTES`` (early stopping's and the learning-rate schedule's counters)."""
@@ -216,6 +237,9 @@ def _define_callbacks():
             super().__init__()
             self.stage, self.epoch = stage, None
 
+        def on_train_begin(self, logs=None):
+            _ARMED["stage"] = self.stage
+
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 
@@ -225,8 +249,8 @@ def _define_callbacks():
     class BestCheckpoint(keras.callbacks.Callback):
         """Saves the model whenever ``monitor`` improves on the best value of the whole run.
 
-        The best value is part of the backup (track this callback with ``BackupAndRestore``,
-        listed after it), so a resumed run replaces the file only with a better model. Files
+        The best value is part of the backup (track this callback with ``BackupAndRestore``
+        and list it before that one), so a resumed run replaces the file only with a better model. Files
         are written under a temporary name and renamed.
 
         Args:
@@ -274,14 +298,16 @@ def _define_callbacks():
         rows of that epoch and later ones (from a run killed after logging them but before its
         backup) are dropped, so the log has one row per epoch, numbered as in an uninterrupted
         run. Columns: ``epoch`` then the sorted log keys (Keras' CSVLogger's layout); each row
-        is flushed and fsynced."""
+        is flushed and fsynced. ``append=False`` starts the log anew at the start of ``fit``."""
 
-        def __init__(self, filename):
+        def __init__(self, filename, append=True):
             super().__init__()
-            self.filename, self.keys, self._started = filename, None, False
+            self.filename, self.append, self.keys, self._started = filename, append, None, False
 
         def on_train_begin(self, logs=None):
             self._started, self.keys = False, None
+            if not self.append and os.path.exists(self.filename):
+                os.remove(self.filename)
 
         def on_epoch_begin(self, epoch, logs=None):
             if not self._started:
@@ -372,29 +398,27 @@ def _define_callbacks():
                     for key in sorted(arrays.files, key=lambda k: tuple(map(int, k[1:].split("_")))):
                         best.setdefault(int(key[1:].split("_")[0]), []).append(arrays[key])
             self._pending = (record["state"], best)
+            self._restore_tracked()
             epoch = int(record["epoch"])
             stopped = record["state"].get("stop_training")
             self.model._initial_epoch = self.params.get("epochs", epoch) if stopped else epoch
             self.restored_epoch = epoch
             self.report(f"{self.stage or 'training'}: resuming after epoch {epoch} from {folder}")
 
-        def on_epoch_begin(self, epoch, logs=None):
-            if self._pending is None:
-                return
+        def _restore_tracked(self):
             states, best = self._pending
-            self._pending = None
             for i, (callback, state) in enumerate(zip(self.tracked, states.get("callbacks", []))):
                 restore_callback_state(callback, state)
-                weights = best.get(i)
-                if weights and hasattr(callback, "best_weights"):
-                    callback.best_weights = weights
+                if best.get(i) and hasattr(callback, "best_weights"):
+                    callback.best_weights = best[i]
+
+        def on_epoch_begin(self, epoch, logs=None):
+            # Again after every callback's on_train_begin (one listed after this one resets its state there).
+            if self._pending is not None:
+                self._restore_tracked()
+                self._pending = None
 
         def on_train_end(self, logs=None):
-            if self._pending is not None:  # fit ran no epoch (all done before): still restore
-                self.on_epoch_begin(self.restored_epoch)
-                for callback in self.tracked:
-                    if getattr(callback, "restore_best_weights", False) and callback.best_weights is not None:
-                        self.model.set_weights(callback.best_weights)
             if self.delete_checkpoint and os.path.isdir(self.backup_dir):
                 shutil.rmtree(self.backup_dir, ignore_errors=True)
 

@@ -134,6 +134,7 @@ def test_module_import_loads_no_tensorflow():
     import subprocess
     import sys
 
-    code = "import sys, drc.core.checkpoints, drc.core.runs; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    code = ("import sys, drc.core.checkpoints, drc.core.runs; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
