@@ -4,6 +4,7 @@ seed) and fixed contrast; the originals' numbers for comparison; the benchmark f
 import numpy as np
 import pandas as pd
 
+from drc.core.progress import progress
 from whatwhere.canvas import CanvasConfig, MotionCloudTextures, where_canvases
 from whatwhere.errors import check_contrast, WhatWhereError
 from whatwhere.saccades import predict, saccade_search
@@ -55,7 +56,7 @@ def benchmark(models, images, labels, contrasts=CONTRASTS, eccentricities=ECCENT
     labels = np.asarray(labels)
     textures = MotionCloudTextures(N_pic)
     rows = []
-    for c in contrasts:
+    for c in progress(contrasts, "contrasts"):
         for e in eccentricities:
             out = where_canvases(images, np.arange(len(images)),
                                  CanvasConfig(N_pic=N_pic, radius=e, offset_max=min(34., border), contrast=c), textures)
