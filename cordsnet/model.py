@@ -82,6 +82,8 @@ class CordsNet(keras.Model):
             raise CordsNetConfigError(f"penalty_steps={penalty_steps} exceeds after_steps={after_steps}")
         self.spontaneous_weight = float(spontaneous_weight)
         self.negative_slope = float(negative_slope)
+        if not 0.0 <= self.negative_slope <= 1.0:
+            raise CordsNetConfigError(f"negative_slope={negative_slope!r} must be in [0, 1] (0 ReLU, 1 linear)")
         c = self.channels
         self.inp_conv = WeightNormConv2D(c[0], 7, 2, 3, name="inp_conv")
         self.inp_skip = WeightNormConv2D(c[0], 3, 1, 1, name="inp_skip")
@@ -116,7 +118,10 @@ class CordsNet(keras.Model):
         self.built = True
 
     def set_negative_slope(self, value):
-        """Sets the fixed slope of ``phi`` below zero (the anneal schedule of stage 4)."""
+        """Sets the fixed slope of ``phi`` below zero, in [0, 1] (the anneal schedule of stage 4);
+        phi(x) = max(x, slope * x)."""
+        if not 0.0 <= float(value) <= 1.0:
+            raise CordsNetConfigError(f"negative slope {value!r} must be in [0, 1]")
         self.prelu.assign(float(value))
 
     def state_shapes(self):
@@ -165,7 +170,7 @@ class CordsNet(keras.Model):
     def _step(self, states, drive0, skip_in, kernels, alpha):
         """One Euler step of every area."""
         pres = self.pre_activations(states, drive0, skip_in, kernels)
-        return [(1.0 - alpha) * r + alpha * ops.where(p > 0, p, self.prelu * p) for r, p in zip(states, pres)]
+        return [(1.0 - alpha) * r + alpha * ops.maximum(p, self.prelu * p) for r, p in zip(states, pres)]
 
     def readout(self, states, kernels=None):
         """Logits from the last two areas: out_fc(mean_hw(relu(r_last) + relu(r_second_last)))."""
