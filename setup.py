@@ -5,6 +5,7 @@ from setuptools import find_packages, setup
 # scripts/ with the same flags (docs/cli.md is generated from this list; keep it a literal).
 CONSOLE_SCRIPTS = [
     "drc-training = drc.drc_cli:cli",
+    "cifar-style = drc.console:cifar_style",
 ]
 
 setup(
