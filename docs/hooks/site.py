@@ -8,7 +8,7 @@
   BENCHMARKS.md and RESULTS.md, with every repository file they link (figures, CSVs) added to
   the site under the same relative path;
 - the nav keeps a family guide (``cordsnet.md``, ``rsrnn.md``, ``whatwhere.md``) only once its
-  page exists.
+  page exists, and a page another issue adds to docs/ without a nav entry joins the guides.
 """
 import ast
 import contextlib
@@ -134,10 +134,40 @@ def _generated(path):
     return path in ("cli.md", "api/index.md") or path in INCLUDED.values()
 
 
+def _nav_paths(items):
+    for item in items:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        if isinstance(value, list):
+            yield from _nav_paths(value)
+        else:
+            yield value
+
+
+def _title(path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("# "):
+                return line[2:].strip()
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _nav_add_new_pages(nav, docs_dir, section="Guides"):
+    """Pages another issue adds to docs/ without a nav entry go at the end of ``section``."""
+    listed = set(_nav_paths(nav))
+    new = sorted(name for name in os.listdir(docs_dir) if name.endswith(".md") and name not in listed)
+    entries = [{_title(os.path.join(docs_dir, name)): name} for name in new]
+    for item in nav:
+        if isinstance(item, dict) and section in item:
+            item[section] = item[section] + entries
+            return nav
+    return nav + entries
+
+
 def on_config(config):
     if ROOT not in sys.path:
         sys.path.insert(0, ROOT)
-    config["nav"] = _nav_prune(config["nav"], config["docs_dir"])
+    nav = _nav_prune(config["nav"], config["docs_dir"])
+    config["nav"] = _nav_add_new_pages(nav, config["docs_dir"])
     return config
 
 

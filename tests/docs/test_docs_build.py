@@ -89,3 +89,11 @@ def test_family_pages_join_the_nav_once_they_exist(tmp_path):
     assert hook._nav_prune(nav, str(tmp_path)) == [{"Guides": [{"DRC": "drc.md"}]}, {"Command line": "cli.md"}]
     (tmp_path / "cordsnet.md").write_text("# CordsNet\n")
     assert hook._nav_prune(nav, str(tmp_path)) == nav
+
+
+def test_a_page_without_a_nav_entry_joins_the_guides(tmp_path):
+    hook = _hook()
+    (tmp_path / "drc.md").write_text("# DRC\n")
+    (tmp_path / "resume.md").write_text("Intro line\n# Interruptions\n")
+    nav = hook._nav_add_new_pages([{"Guides": [{"DRC": "drc.md"}]}, {"Command line": "cli.md"}], str(tmp_path))
+    assert nav == [{"Guides": [{"DRC": "drc.md"}, {"Interruptions": "resume.md"}]}, {"Command line": "cli.md"}]
