@@ -19,6 +19,8 @@ BLs that train in minutes on a CPU, with the same layer names and graph.
 import keras
 from keras import layers
 
+from drc.core.validation import BadShapeError, check_int, check_number, check_shape
+
 # (filters, kernel size) of the seven layers: rcnn-sat's BL and B.
 BL_LAYERS = ((96, 7), (128, 5), (192, 3), (256, 3), (512, 3), (1024, 3), (2048, 1))
 # The parameter-matched feedforward controls: larger kernels (B-K), more filters (B-F).
@@ -115,8 +117,8 @@ def bl_net(input_tensor, classes, n_timesteps=8, cumulative_readout=False, width
     Returns:
         ``keras.Model`` named ``bl_net`` with outputs ``Sotfmax_Time_0 .. Sotfmax_Time_{T-1}``.
     """
-    if n_timesteps < 1:
-        raise ValueError(f"n_timesteps must be >= 1, got {n_timesteps!r}")
+    check_int(n_timesteps, "n_timesteps", minimum=1)
+    check_model_arguments(input_tensor, classes, width_multiplier, n_pools=len(layer_specs) - 1)
     norm_axis = _norm_axis()
     rcls = [_RecurrentConv(scaled_filters(f, width_multiplier), k, f"RCL_{n}")
             for n, (f, k) in enumerate(layer_specs)]
@@ -156,7 +158,23 @@ def _b_layer(x, filters, kernel_size, index, pooling):
     return layers.Activation("relu", name=f"ReLU_Layer_{index}")(x)
 
 
+def check_model_arguments(input_tensor, classes, width_multiplier, n_pools):
+    """Validates a builder's arguments: a 4-D image input large enough for ``n_pools`` 2x2
+    poolings (each halves the size; the last layer needs at least one pixel), ``classes`` >= 1,
+    ``width_multiplier`` > 0."""
+    check_int(classes, "classes", minimum=1)
+    check_number(width_multiplier, "width_multiplier", minimum=1e-6)
+    shape = check_shape(input_tensor, "input_tensor", 4, what="(batch, height, width, channels)")
+    smallest = 2 ** n_pools
+    for size in (shape or ())[1:3]:
+        if size is not None and size < smallest:
+            raise BadShapeError(f"input_tensor has shape {shape}: its {n_pools} 2x2 poolings need images of at "
+                                f"least {smallest}x{smallest} pixels")
+
+
 def _feedforward(input_tensor, classes, specs, name, width_multiplier):
+    n_pools = sum(bool(spec[2]) if len(spec) > 2 else index > 0 for index, spec in enumerate(specs) if index)
+    check_model_arguments(input_tensor, classes, width_multiplier, n_pools)
     x = input_tensor
     for index, spec in enumerate(specs):
         filters, kernel_size = spec[0], spec[1]

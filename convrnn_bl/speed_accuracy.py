@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from convrnn_bl.errors import DataError
+from drc.core.errors import OutputExistsError
 
 # ----------------------------------------------------------------------------- per time step
 
@@ -230,7 +231,10 @@ def read_human_csv(path, condition=None):
     """
     if not os.path.isfile(path):
         raise DataError(f"human data file {path} not found")
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise DataError(f"{path}: not a readable CSV table ({' '.join(str(err).split())[:120]})") from None
     score = "accuracy" if "accuracy" in table else "correct" if "correct" in table else None
     if "reaction_time" not in table or score is None:
         raise DataError(f"{path} needs columns reaction_time and accuracy (or correct); has "
@@ -241,7 +245,10 @@ def read_human_csv(path, condition=None):
         table = table[table["condition"] == condition]
         if table.empty:
             raise DataError(f"{path} has no rows for condition {condition!r}")
-    table = table.assign(_score=table[score].astype(float))
+    try:
+        table = table.assign(_score=table[score].astype(float), reaction_time=table["reaction_time"].astype(float))
+    except ValueError:
+        raise DataError(f"{path}: columns reaction_time and {score} must be numbers") from None
     if "category" in table:
         by_category = table.pivot_table(index="reaction_time", columns="category", values="_score",
                                         aggfunc="mean")
@@ -318,11 +325,23 @@ def plot_speed_accuracy(step_accuracy, curve, path, flops=None, human=None, titl
 
 
 def run_analysis(probabilities, labels, out_dir, flops=None, human_csv=None, condition=None,
-                 thresholds=None, class_names=None, prefix="speed_accuracy"):
+                 thresholds=None, class_names=None, prefix="speed_accuracy", overwrite=False):
     """The whole analysis; writes ``{prefix}_curve.csv``, ``{prefix}_steps.csv``,
     ``{prefix}.png`` and ``{prefix}_metrics.json`` in ``out_dir`` and returns their paths and
-    the metrics."""
+    the metrics. Everything is checked (the human data read) before anything is written; an
+    ``out_dir`` holding an earlier analysis is refused unless ``overwrite``."""
     p = _as_probabilities(probabilities)
+    labels = np.asarray(labels)
+    if labels.shape != (p.shape[1],):
+        raise DataError(f"labels has shape {labels.shape}; the probabilities are for {p.shape[1]} images")
+    if flops is not None and np.shape(flops) != (p.shape[0],):
+        raise DataError(f"flops has shape {np.shape(flops)}; the probabilities have {p.shape[0]} time steps")
+    human = None if human_csv is None else read_human_csv(human_csv, condition)
+    names = [f"{prefix}_curve.csv", f"{prefix}_steps.csv", f"{prefix}.png", f"{prefix}_metrics.json"]
+    existing = [n for n in names if os.path.exists(os.path.join(out_dir, n))]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{out_dir} already holds an analysis ({', '.join(existing)}); choose another "
+                                f"--out_dir or move those files")
     os.makedirs(out_dir, exist_ok=True)
     step_accuracy = accuracy_per_step(p, labels)
     curve = speed_accuracy_curve(p, labels, thresholds, flops)
@@ -338,9 +357,7 @@ def run_analysis(probabilities, labels, out_dir, flops=None, human_csv=None, con
     metrics = {"accuracy_per_step": [float(a) for a in step_accuracy],
                "curve_accuracy_range": [float(curve["accuracy"].min()), float(curve["accuracy"].max())],
                "curve_rt_range": [float(curve["mean_rt"].min()), float(curve["mean_rt"].max())]}
-    human = None
-    if human_csv is not None:
-        human = read_human_csv(human_csv, condition)
+    if human is not None:
         cost = np.asarray(flops, dtype=np.float64) if flops is not None else np.arange(1, p.shape[0] + 1)
         metrics["human_comparison"] = compare_with_humans(
             human, cost, step_accuracy, category_accuracy_per_step(p, labels), class_names)

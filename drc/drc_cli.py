@@ -45,6 +45,7 @@ def parse_config(argv=None):
     if config["broadcast"] not in (0, 1):
         raise UsageError(f"--broadcast {config['broadcast']}: not a mode; allowed: 0 (positions as a separate "
                          f"(n, 2) input) or 1 (positions as two extra image channels)")
+    check_flag_values(config)
     for flag in ("n_samples", "res", "max_length", "epochs", "student_block_size", "val_set_mult"):
         if config[flag] < 1:
             raise UsageError(f"--{flag} {config[flag]} must be at least 1")
@@ -54,6 +55,27 @@ def parse_config(argv=None):
         config["max_length"] = config["n_samples"]
     config["summary_dir"] = config["save_dir"]
     return config
+
+
+def check_flag_values(config):
+    """Ranges and choices of the DRC_training flags that the library would otherwise reject only
+    after the run folder exists (or deep inside TensorFlow)."""
+    from drc.core import validation as v
+
+    v.check_int(config["trajectories_num"], "--trajectories_num", minimum=-1)
+    v.check_choice(config["conv_rnn_type"], "--conv_rnn_type", ("gru", "lstm"))
+    v.check_choice(str(config["time_pool"]), "--time_pool", ("average_pool", "max_pool", "0"))
+    for flag in ("dropout", "rnn_dropout"):
+        v.check_number(config[flag], f"--{flag}", minimum=0, below=1)
+    for flag in ("noise", "dataset_norm", "target_cache_gb"):
+        v.check_number(config[flag], f"--{flag}", minimum=0)
+    for flag in ("num_feature", "rnn_layer1", "rnn_layer2", "val_size"):
+        v.check_int(config[flag], f"--{flag}", minimum=1)
+    for flag in ("upsample", "decoder_epochs", "learning_patience", "stopping_patience"):
+        v.check_int(config[flag], f"--{flag}", minimum=0)
+    v.check_choice(config["verbose"], "--verbose", (0, 1, 2))
+    if config["pretrained_student_path"]:
+        v.check_model_file(config["pretrained_student_path"], "--pretrained_student_path")
 
 
 def main(argv=None):

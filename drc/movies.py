@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from drc import sensor, trajectories
+from drc.core.validation import BadShapeError, check_choice, check_int, check_shape
 
 CHUNK = 512
 SEED_STREAM = 42
@@ -60,6 +61,7 @@ def select_trajectories(n_images, n_samples, style, noise, start, mixed_state=Tr
                         trajectory_list=0, rng=None, **traj_kwargs):
     """(n_images, n_samples, 2) int64 trajectories by the original's rules (module docstring)."""
     trajectories.check_style(style)
+    check_int(n_trajectories, "n_trajectories", minimum=-1)
     if not isinstance(trajectory_list, (int, np.integer)):
         chosen = np.trunc(np.asarray(trajectory_list, dtype=np.float64)).astype(np.int64)
         if chosen.shape[0] < n_images or chosen.shape[-1] != 2:
@@ -128,6 +130,13 @@ def generate_drc_images(images, res, n_samples=5, mixed_state=True, add_traject=
     ``kwargs`` are the trajectory options (time_sec, traj_out_scale, snellen, vm_kappa).
     ``rng`` (a np.random.Generator) drives the fresh and the seed-choosing draws.
     """
+    shape = check_shape(images, "images", (3, 4), what="(N, H, W[, C])")
+    if shape and shape[0] == 0:
+        raise BadShapeError(f"images has shape {shape}: needs at least one image")
+    check_int(res, "res", minimum=1)
+    check_int(n_samples, "n_samples", minimum=1)
+    check_int(max_length, "max_length", minimum=1)
+    check_choice(broadcast, "broadcast", (0, 1))
     images = _as_nhwc(images)
     if n_samples > max_length:
         if loud:

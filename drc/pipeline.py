@@ -28,6 +28,7 @@ from drc.core import datasets, distribute
 from drc.arguments import UsageError, resolve_dataset
 from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
 from drc.core.preprocessing import Preprocessing
+from drc.core.validation import check_model_file
 from drc.results import append_summary, history_frame
 from drc.tf_data import EpochClock, trajectory_dataset
 
@@ -145,6 +146,19 @@ def missing_teacher_config(config):
     typed = set(config.get("explicit", ())) - set(STUDENT_ONLY_FLAGS)
     chosen = {k: v for k, v in config.items() if k in defaults and (k in TEACHER_DATA_FLAGS or k in typed)}
     return {**defaults, **chosen}
+
+
+def check_input_files(config):
+    """The files the configuration names (an existing ``--teacher_net``, ``--pretrained_student_path``)
+    must be readable model files; checked before the run folder is made."""
+    from teachers.saving import resolve_teacher_path
+
+    try:
+        check_model_file(resolve_teacher_path(config["teacher_net"]), "--teacher_net")
+    except FileNotFoundError:
+        pass  # trained by get_teacher
+    if config.get("pretrained_student_path"):
+        check_model_file(config["pretrained_student_path"], "--pretrained_student_path")
 
 
 def get_teacher(config, data, verbose=2):
@@ -416,6 +430,7 @@ def run_drc(config, root=None):
     seed = distribute_config(config, strategy)
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    check_input_files(config)
     base = root or config.get("save_dir") or os.getcwd()
     root = distribute.worker_root(base, strategy)
     config["summary_dir"] = distribute.worker_root(config.get("summary_dir") or os.getcwd(), strategy)

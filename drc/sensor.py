@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from drc.core.resize import cubic_resize_matrix
+from drc.core.validation import BadShapeError, check_choice, check_int, check_shape
 
 PAD = 100
 SCALE = 1.0 / 256
@@ -93,6 +94,7 @@ def sensor_frames(images, positions, res, window=WINDOW, pad=PAD, scale=SCALE, u
     once per image, gather per frame; integer factors without border taps), 'dense' (shifted
     operator matrices, any factor) or 'auto' (filter where exact, else dense).
     """
+    check_sensor_arguments(images, positions, res, window, pad, method)
     images = tf.convert_to_tensor(images, tf.float32)
     positions = tf.cast(positions, tf.int32)
     height, width = images.shape[1], images.shape[2]
@@ -108,6 +110,20 @@ def sensor_frames(images, positions, res, window=WINDOW, pad=PAD, scale=SCALE, u
     cols = _shifted_operator(matrix, col0, width)
     partial = tf.einsum("bthi,bhwc->btiwc", rows, images)
     return tf.einsum("btiwc,btwj->btijc", partial, cols) * scale
+
+
+def check_sensor_arguments(images, positions, res, window=WINDOW, pad=PAD, method="auto"):
+    """Validates ``sensor_frames``' arguments (static shapes only: no graph is traced)."""
+    image_shape = check_shape(images, "images", 4, what="(batch, height, width, channels)")
+    position_shape = check_shape(positions, "positions", 3, last=2, what="(batch, time steps, 2)")
+    check_int(res, "res", minimum=1)
+    check_int(window, "window", minimum=1)
+    check_int(pad, "pad", minimum=0)
+    check_choice(method, "method", ("auto", "filter", "dense"))
+    if image_shape and position_shape and None not in (image_shape[0], position_shape[0]) \
+            and image_shape[0] != position_shape[0]:
+        raise BadShapeError(f"images has {image_shape[0]} images but positions has {position_shape[0]} "
+                            f"trajectories: they must match")
 
 
 def sensor_window(height, up_sample=False, window=None):
@@ -133,6 +149,7 @@ def default_start(image_size, window=WINDOW, pad=PAD):
 
 def position_inputs(positions, image_size, res, broadcast, pad=PAD):
     """The student's position input: q / P as (B, T, 2), or broadcast to (B, T, res, res, 2)."""
+    check_choice(broadcast, "broadcast", (0, 1))
     q = tf.cast(positions, tf.float32) / float(padded_size(image_size, pad))
     if broadcast == 1:
         return tf.tile(q[:, :, None, None, :], [1, 1, res, res, 1])
@@ -159,6 +176,11 @@ class DRCSensor(keras.layers.Layer):
 
     def __init__(self, res=8, window=None, pad=PAD, broadcast=0, max_length=None,
                  up_to_window=False, **kwargs):
+        check_int(res, "res", minimum=1)
+        check_int(window, "window", minimum=1, allow_none=True)
+        check_int(pad, "pad", minimum=0)
+        check_choice(broadcast, "broadcast", (0, 1))
+        check_int(max_length, "max_length", minimum=0, allow_none=True)
         kwargs["trainable"] = False
         super().__init__(**kwargs)
         self.res, self.window, self.pad = res, window, pad

@@ -12,6 +12,8 @@ draws a whole batch with the same distributions, vectorised over the batch.
 """
 import numpy as np
 
+from drc.core.validation import check_int, check_number, check_shape
+
 RADIUS0 = 3.0
 SPEED = 0.8
 SPEED_NOISE = SPEED * 0.2
@@ -35,6 +37,15 @@ def check_style(style):
     """Raises ValueError naming the valid styles when ``style`` is not one of them."""
     if style not in STYLES:
         raise ValueError(f"trajectory style {style!r} is unknown; valid styles: {', '.join(STYLES)}")
+
+
+def check_trajectory_arguments(n_samples, starting_point, style, noise, time_sec=0.3):
+    """Validates the arguments every trajectory function shares."""
+    check_style(style)
+    check_int(n_samples, "n_samples", minimum=1)
+    check_shape(starting_point, "starting_point", 1, last=2, what="(q0, q1)")
+    check_number(noise, "noise", minimum=0)
+    check_number(time_sec, "time_sec", minimum=0)
 
 
 def _legacy_phi0(style, draw_int, draw_uniform):
@@ -150,7 +161,7 @@ def create_trajectory(starting_point, n_samples=5, style="brownian", noise=0.15,
     ``xx1_*`` styles (the data pipeline truncates those to integers, as the original does).
     ``rng`` defaults to NumPy's global RandomState (``np.random``), like the original.
     """
-    check_style(style)
+    check_trajectory_arguments(n_samples, starting_point, style, noise, time_sec)
     rng = np.random.mtrand._rand if rng is None else rng
     start = np.asarray(starting_point)
     if style == "xx1_intoy_rucci":
@@ -229,7 +240,8 @@ def sample_trajectories(batch, n_samples=5, style="spiral_2dir2", noise=0.15, st
     to integer positions here, as the original's data pipeline does. ``rng`` is a
     ``np.random.Generator`` (default: a fresh one).
     """
-    check_style(style)
+    check_int(batch, "batch", minimum=0)
+    check_trajectory_arguments(n_samples, starting_point, style, noise, time_sec)
     rng = np.random.default_rng() if rng is None else rng
     start = np.asarray(starting_point, dtype=np.int64)
     if style == "xx1_intoy_rucci":

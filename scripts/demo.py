@@ -4,20 +4,23 @@ Usage: python scripts/demo.py [--out demo_output] [--quick | --sensor_only]
 Writes sensor-movie pictures, trains a small teacher, the naive low-resolution baseline and a DRC,
 and prints their test accuracies (also results.csv and accuracy.png in --out).
 """
-import argparse
 import os
 import sys
+
+from drc.core.cli import ArgumentParser, run_cli
+from drc.core.validation import check_out_folder
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="demo.py", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo_output", help="folder for the pictures and results")
     parser.add_argument("--sensor_only", action="store_true", help="only the sensor-movie pictures")
     parser.add_argument("--quick", action="store_true", help="one epoch per stage (a smoke run)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    check_out_folder(args.out, "--out")
     from drc import demo
 
     os.makedirs(args.out, exist_ok=True)
@@ -30,4 +33,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main, prog="demo.py"))

@@ -22,6 +22,8 @@ import keras
 from keras import activations, constraints, initializers, ops, regularizers
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
+from students.arguments import check_int
+
 __all__ = ["ConvGRU2D", "ConvGRU2DCell", "tf2_hard_sigmoid"]
 
 _GATES = 3  # [z | r | h] along the last axis of kernel, recurrent_kernel and bias
@@ -112,7 +114,7 @@ class ConvGRU2DCell(keras.layers.Layer, DropoutRNNCell):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = int(filters)
+        self.filters = check_int(filters, "filters", minimum=1)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
         self.padding = str(padding).lower()

@@ -22,6 +22,7 @@ import warnings
 
 import keras
 
+from students.arguments import check_choice, check_fraction, check_int
 from students.conv_gru import ConvGRU2D, tf2_hard_sigmoid
 
 __all__ = ["student3", "infer_upsample", "CONV_RNN_TYPES", "TIME_POOLS"]
@@ -77,6 +78,12 @@ def _normalise_time_pool(time_pool):
 def _upsample_size(upsample):
     """An upsampling factor (int or pair) as a (rows, cols) pair."""
     return (upsample, upsample) if isinstance(upsample, int) else tuple(upsample)
+
+
+def _check_arguments(**positive):
+    """Each keyword must be an integer >= 1 (a ValueError / TypeError naming it otherwise)."""
+    for name, value in positive.items():
+        check_int(value, name, minimum=1)
 
 
 def student3(
@@ -152,6 +159,14 @@ def student3(
     """
     if kwargs:
         warnings.warn(f"student3 ignores the arguments {sorted(kwargs)}", stacklevel=2)
+    _check_arguments(sample=sample, res=res, num_feature=num_feature, rnn_layer1=rnn_layer1, rnn_layer2=rnn_layer2,
+                     block_size=block_size, channels=channels, attention_net_size=attention_net_size,
+                     attention_net_depth=attention_net_depth)
+    if not isinstance(upsample, (tuple, list)):
+        check_int(upsample, "upsample", minimum=0, allow_none=True)
+    check_fraction(dropout, "dropout")
+    check_fraction(rnn_dropout, "rnn_dropout")
+    check_choice(add_coordinates, "add_coordinates", (0, 1))
     if conv_rnn_type not in CONV_RNN_TYPES:
         raise ValueError(f"unknown conv_rnn_type {conv_rnn_type!r}; allowed: {', '.join(CONV_RNN_TYPES)}")
     time_pool = _normalise_time_pool(time_pool)

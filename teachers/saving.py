@@ -19,6 +19,7 @@ import keras
 
 from drc.arguments import UsageError
 from drc.core.preprocessing import RESNET, Preprocessing
+from drc.core.validation import CorruptFileError, check_model_file
 
 PREPROCESSING_ENTRY = "drc_preprocessing.json"
 TEACHER_FOLDER = "pretrained_teachers"
@@ -146,8 +147,16 @@ def load_teacher(path, compile=True):
     ``teacher.layers[1]`` the back end.
     """
     resolved = resolve_teacher_path(path)
+    try:
+        check_model_file(resolved, "teacher")
+    except CorruptFileError as err:
+        raise TeacherLoadError(str(err)) from None
     if _is_keras_archive(resolved):
-        teacher = keras.models.load_model(resolved, compile=compile)
+        try:
+            teacher = keras.models.load_model(resolved, compile=compile)
+        except (ValueError, TypeError, KeyError, OSError) as err:
+            raise TeacherLoadError(f"{resolved}: Keras cannot load this model ({' '.join(str(err).split())[:160]})") \
+                from None
         preprocessing = read_preprocessing(resolved)
     else:
         try:
@@ -156,6 +165,9 @@ def load_teacher(path, compile=True):
             raise TeacherLoadError(f"{resolved}: Keras 3 cannot read this HDF5 model "
                                    f"({' '.join(str(err).split())[:160]})") from None
         preprocessing = None
+    if len(teacher.layers) != 2 or not all(isinstance(part, keras.Model) for part in teacher.layers):
+        raise TeacherLoadError(f"{resolved} is not a DRC teacher: it must be a model of two models (front end, back "
+                               f"end); it has {len(teacher.layers)} layers")
     if preprocessing is None and _has_resnet_layers(teacher):
         preprocessing = Preprocessing(RESNET)
     return teacher, preprocessing

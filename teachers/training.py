@@ -20,6 +20,7 @@ from drc.core import distribute
 from drc.arguments import TOPOLOGIES, UsageError, resnet_weights_choice, resolve_dataset
 from drc.core.datasets import load_dataset
 from drc.core.preprocessing import Preprocessing, shrink_images
+from drc.core.validation import BadValueError, check_int, check_number
 from teachers import style_nets
 from teachers.resnet import define_compile_split_model, resolve_resnet_weights
 from teachers.saving import TeacherExistsError, keras_path, save_teacher, teacher_path
@@ -145,6 +146,22 @@ def _auto_verbose(verbose):
     return 1 if sys.stdout.isatty() else 2
 
 
+def check_teacher_options(c):
+    """Types and ranges of the cifar_style options ``c`` (a dict), before anything is loaded or written."""
+    for flag in ("epochs", "n_classes", "last_layer_size", "val_size"):
+        check_int(c[flag], f"--{flag}", minimum=1)
+    for flag in ("resblocks", "resblocks8", "resblocks16", "stopping_patience", "learning_patience"):
+        check_int(c[flag], f"--{flag}", minimum=0)
+    for flag in ("dropout1", "dropout2"):
+        check_number(c[flag], f"--{flag}", minimum=0, below=1)
+    for flag in ("rotation_range", "width_shift_range", "height_shift_range", "dataset_norm"):
+        check_number(c[flag], f"--{flag}", minimum=0)
+    try:
+        keras.activations.get(c["nl"])
+    except (ValueError, TypeError):
+        raise BadValueError(f"--nl {c['nl']}: not a Keras activation (e.g. relu, elu, tanh)") from None
+
+
 def train_teacher(config=None, n_classes=None, network_topology=None, *, res=None, data=None, path=None,
                   verbose="auto", callbacks=()):
     """Trains, evaluates and saves a teacher; returns a ``TeacherRun``.
@@ -164,6 +181,7 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
         c["n_classes"] = n_classes
     if network_topology is not None:
         c["network_topology"] = network_topology
+    check_teacher_options(c)
     topology, n_classes = c["network_topology"], int(c["n_classes"])
     if topology not in TOPOLOGIES:
         raise TeacherConfigError(f"--network_topology {topology}: unknown; allowed: {', '.join(TOPOLOGIES)}")

@@ -75,3 +75,27 @@ def make_fashion_mnist_folder(root, n_train=2000, n_test=500):
     for key, name in datasets.FASHION_MNIST_FILES.items():
         write_idx_gz(os.path.join(root, name), arrays[key])
     return str(root)
+
+
+def _listing(folder):
+    return sorted(os.path.relpath(os.path.join(d, f), folder) for d, _, fs in os.walk(folder) for f in fs + [""])
+
+
+@pytest.fixture
+def refused():
+    """``refused(call, error, needles, folder)`` runs ``call`` and asserts that it raises ``error``
+    with a one-line message holding every needle, and that ``folder`` (the output location) is
+    unchanged: the bad-input tests' contract (issue 16)."""
+
+    def check(call, error, needles, folder):
+        before = _listing(folder)
+        with pytest.raises(error) as info:
+            call()
+        message = str(info.value)
+        assert "\n" not in message, message
+        for needle in needles:
+            assert needle in message, message
+        assert _listing(folder) == before, "a refused call wrote into the output location"
+        return message
+
+    return check

@@ -11,6 +11,7 @@ import pickle
 
 import numpy as np
 
+from drc.core import validation
 from drc.core.errors import DatasetNotFoundError
 
 DATASETS = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset", "mnist", "mnist_subset")
@@ -38,8 +39,14 @@ def _keras_cache_dir():
 
 
 def _unpickle(path):
-    with open(path, "rb") as f:
-        return pickle.load(f, encoding="bytes")
+    try:
+        with open(path, "rb") as f:
+            batch = pickle.load(f, encoding="bytes")
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as err:
+        raise validation.corrupt(path, "CIFAR batch", err) from None
+    if not isinstance(batch, dict) or b"data" not in batch:
+        raise validation.CorruptFileError(f"{path}: not a CIFAR batch (no data entry)")
+    return batch
 
 
 def _cifar_images(raw):
@@ -104,11 +111,16 @@ def load_cifar(n_classes=10, data_dir=None):
 
 def _read_idx_gz(path):
     """Reads one gzipped IDX file (the MNIST / Fashion-MNIST format)."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+        ndim = data[3]
+        shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+        return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except (OSError, EOFError, ValueError, IndexError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise validation.corrupt(path, "gzipped IDX file", err) from None
 
 
 def read_fashion_mnist_folder(folder):

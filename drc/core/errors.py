@@ -5,5 +5,9 @@ class UsageError(ValueError):
     """A problem with what the user asked for (flags, paths, files); reported as one line."""
 
 
+class OutputExistsError(UsageError, FileExistsError):
+    """An output folder or file that holds an earlier run's results (never overwritten silently)."""
+
+
 class DatasetNotFoundError(UsageError, FileNotFoundError):
     """A dataset that is neither local nor downloadable; the message says where to put it."""

@@ -32,6 +32,8 @@ def setup_args(argv=None):
 
 
 def analyse(args):
+    import zipfile
+
     import numpy as np
 
     from convrnn_bl.speed_accuracy import default_thresholds, run_analysis
@@ -43,7 +45,7 @@ def analyse(args):
             probabilities, labels = data["probabilities"], data["labels"]
             flops = data["flops"] if "flops" in data else None
             class_names = [str(c) for c in data["class_names"]] if "class_names" in data else None
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise DataError(f"{args.scores} is not a scores file from test.py ({type(err).__name__})") from None
     result = run_analysis(probabilities, labels, args.out_dir, flops=flops, human_csv=args.human_csv,
                           condition=args.condition,

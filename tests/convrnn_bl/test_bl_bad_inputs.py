@@ -1,0 +1,141 @@
+"""Bad inputs to the BL library and SATBench's scripts: one-line errors naming the value or the
+file, and nothing written (no model/ckpt, no half-written analysis)."""
+import os
+import runpy
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from convrnn_bl import b_net, bl_net
+from convrnn_bl.speed_accuracy import run_analysis
+from convrnn_bl.training import train_bl
+from convrnn_bl.weights import save_keras2_weights
+from drc.core.datasets import load_fashion_mnist_subset
+from drc.core.errors import UsageError
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
+
+
+
+
+MODEL_CASES = {
+    "bl_net 32x32 input": (lambda: bl_net(keras.Input((32, 32, 3)), 16), ["(None, 32, 32, 3)", "64x64"]),
+    "bl_net classes=0": (lambda: bl_net(keras.Input((64, 64, 3)), 0), ["classes=0"]),
+    "bl_net n_timesteps=0": (lambda: bl_net(keras.Input((64, 64, 3)), 16, n_timesteps=0), ["n_timesteps=0"]),
+    "bl_net width_multiplier=0": (lambda: bl_net(keras.Input((64, 64, 3)), 16, width_multiplier=0),
+                                  ["width_multiplier=0"]),
+    "bl_net 3-D input": (lambda: bl_net(keras.Input((64, 64)), 16), ["input_tensor", "4-D"]),
+    "b_net 16x16 input": (lambda: b_net(keras.Input((16, 16, 3)), 16), ["(None, 16, 16, 3)", "64x64"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODEL_CASES))
+def test_model_builders_refuse(refused, case, tmp_path, monkeypatch):
+    call, needles = MODEL_CASES[case]
+    monkeypatch.chdir(tmp_path)
+    refused(call, ValueError, needles, tmp_path)
+
+
+def _image_tree(root, classes=("bear", "cat"), per_class=3, empty=()):
+    (x, _), _ = load_fashion_mnist_subset()
+    for c, name in enumerate(classes):
+        folder = os.path.join(root, name)
+        os.makedirs(folder)
+        for k in range(0 if name in empty else per_class):
+            tf.io.write_file(os.path.join(folder, f"img{k}.png"), tf.io.encode_png(x[c * per_class + k]))
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    root = tmp_path / "data"
+    _image_tree(str(root / "train"))
+    _image_tree(str(root / "val"))
+    return str(root)
+
+
+def _train(data, model_dir, **kw):
+    args = dict(batch_size=2, epochs=1, pretrained=False, image_size=64, width_multiplier=0.05, n_timesteps=2,
+                verbose=0)
+    args.update(kw)
+    return lambda: train_bl(data, str(model_dir), args.pop("tag", "color"), **args)
+
+
+def test_train_refuses_a_class_folder_without_images_before_making_model_ckpt(refused, tmp_path):
+    data = tmp_path / "data"
+    _image_tree(str(data / "train"), empty=("cat",))
+    _image_tree(str(data / "val"))
+    model_dir = tmp_path / "model_dir"
+    model_dir.mkdir()
+    refused(_train(str(data), model_dir), UsageError, ["without images", "cat"], tmp_path)
+
+
+def test_train_refuses_weights_of_another_model_before_making_model_ckpt(refused, data_dir, tmp_path):
+    other = b_net(keras.Input((64, 64, 3)), 10, width_multiplier=0.05)
+    weights = str(tmp_path / "b_net.h5")
+    save_keras2_weights(other, weights)
+    model_dir = tmp_path / "model_dir"
+    model_dir.mkdir()
+    refused(_train(data_dir, model_dir, pretrained=True, weights=weights), UsageError, ["b_net.h5"], tmp_path)
+
+
+@pytest.mark.parametrize("kw, needles", [
+    (dict(tag="noise"), ["tag='noise'", "noise-contrast-gray"]),
+    (dict(batch_size=0), ["batch_size=0"]),
+    (dict(epochs=-1), ["epochs=-1"]),
+    (dict(image_size=2.5), ["image_size=2.5"]),
+    (dict(width_multiplier=0.0), ["width_multiplier=0.0"]),
+])
+def test_train_refuses_bad_values(refused, kw, needles, data_dir, tmp_path):
+    refused(_train(data_dir, tmp_path / "model_dir", **kw), ValueError, needles, tmp_path)
+
+
+def test_train_refuses_a_model_dir_that_is_a_file(refused, data_dir, tmp_path):
+    (tmp_path / "model_dir").write_text("x")
+    refused(_train(data_dir, tmp_path / "model_dir"), UsageError, ["model_dir=", "not a folder"], tmp_path)
+
+
+def _scores():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(4), size=(3, 20))
+    return p, rng.integers(0, 4, 20)
+
+
+@pytest.mark.parametrize("csv, needles", [
+    (None, ["human.csv not found"]),
+    ("reaction_time;accuracy\n500;0.5\n", ["needs columns reaction_time"]),
+    ("reaction_time,accuracy\nfast,0.5\n", ["must be numbers"]),
+    ('reaction_time,accuracy\n"500,0.5\n', ["not a readable CSV"]),
+])
+def test_speed_accuracy_refuses_human_data_before_writing(refused, csv, needles, tmp_path):
+    human = tmp_path / "human.csv"
+    if csv is not None:
+        human.write_text(csv)
+    p, labels = _scores()
+    refused(lambda: run_analysis(p, labels, str(tmp_path / "out"), human_csv=str(human)), UsageError, needles,
+            tmp_path)
+
+
+def test_speed_accuracy_never_replaces_an_earlier_analysis(refused, tmp_path):
+    p, labels = _scores()
+    run_analysis(p, labels, str(tmp_path / "out"))
+    stamps = {f: os.path.getmtime(tmp_path / "out" / f) for f in os.listdir(tmp_path / "out")}
+    refused(lambda: run_analysis(p, labels, str(tmp_path / "out")), UsageError,
+            ["already holds an analysis", "speed_accuracy_curve.csv"], tmp_path)
+    assert {f: os.path.getmtime(tmp_path / "out" / f) for f in stamps} == stamps
+    refused(lambda: run_analysis(p, labels[:5], str(tmp_path / "out2")), UsageError, ["labels has shape (5,)"],
+            tmp_path)
+
+
+def test_speed_accuracy_script_refuses_a_corrupt_scores_file(tmp_path, capsys, monkeypatch):
+    scores = tmp_path / "scores_color.npz"
+    scores.write_bytes(b"PK\x03\x04 cut short")
+    monkeypatch.setattr(sys, "argv", ["speed_accuracy.py", "--scores", str(scores), "--out_dir", str(tmp_path / "o")])
+    monkeypatch.syspath_prepend(os.path.join(ROOT, "scripts", "convrnn"))
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(os.path.join(ROOT, "scripts", "convrnn", "speed_accuracy.py"), run_name="__main__")
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert str(scores) in err and os.listdir(tmp_path) == ["scores_color.npz"]

@@ -1,0 +1,150 @@
+"""Bad inputs to drc's public functions and DRC_training.py: one-line errors naming the value,
+raised before anything is written or traced."""
+import gzip
+import os
+import runpy
+import sys
+
+import numpy as np
+import pytest
+
+from drc import movies, sensor, trajectories
+from drc.core import datasets
+from drc.core.errors import UsageError
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
+IMAGES = np.zeros((2, 32, 32, 3), np.float32)
+POSITIONS = np.full((2, 5, 2), 100)
+
+
+
+
+LIBRARY_CASES = {
+    "sensor_frames 3-D images": (lambda: sensor.sensor_frames(IMAGES[..., 0], POSITIONS, 8), ValueError,
+                                 ["images", "(2, 32, 32)", "4-D"]),
+    "sensor_frames positions without time": (lambda: sensor.sensor_frames(IMAGES, POSITIONS[:, 0], 8), ValueError,
+                                             ["positions", "(2, 2)", "3-D"]),
+    "sensor_frames res=0": (lambda: sensor.sensor_frames(IMAGES, POSITIONS, 0), ValueError, ["res=0"]),
+    "sensor_frames batch mismatch": (lambda: sensor.sensor_frames(IMAGES[:1], POSITIONS, 8), ValueError,
+                                     ["1 images", "2 trajectories"]),
+    "sensor_frames method": (lambda: sensor.sensor_frames(IMAGES, POSITIONS, 8, method="fast"), ValueError,
+                             ["method='fast'", "auto"]),
+    "DRCSensor res=-1": (lambda: sensor.DRCSensor(res=-1), ValueError, ["res=-1", ">= 1"]),
+    "DRCSensor broadcast=2": (lambda: sensor.DRCSensor(broadcast=2), ValueError, ["broadcast=2", "0, 1"]),
+    "position_inputs broadcast=3": (lambda: sensor.position_inputs(POSITIONS, 32, 8, 3), ValueError,
+                                    ["broadcast=3"]),
+    "generate_drc_images n_samples=0": (lambda: movies.generate_drc_images(IMAGES, 8, n_samples=0), ValueError,
+                                        ["n_samples=0"]),
+    "generate_drc_images broadcast=3": (lambda: movies.generate_drc_images(IMAGES, 8, broadcast=3), ValueError,
+                                        ["broadcast=3", "allowed: 0, 1"]),
+    "generate_drc_images res=0": (lambda: movies.generate_drc_images(IMAGES, 0), ValueError, ["res=0"]),
+    "generate_drc_images no images": (lambda: movies.generate_drc_images(IMAGES[:0], 8), ValueError,
+                                      ["(0, 32, 32, 3)", "at least one image"]),
+    "generate_drc_images 2-D images": (lambda: movies.generate_drc_images(IMAGES[0, 0], 8), ValueError,
+                                       ["images", "(32, 3)"]),
+    "generate_drc_images n_trajectories=-2": (lambda: movies.generate_drc_images(IMAGES, 8, n_trajectories=-2),
+                                              ValueError, ["n_trajectories=-2", ">= -1"]),
+    "create_trajectory n_samples=-1": (lambda: trajectories.create_trajectory((100, 100), n_samples=-1),
+                                       ValueError, ["n_samples=-1"]),
+    "create_trajectory n_samples=2.5": (lambda: trajectories.create_trajectory((100, 100), n_samples=2.5),
+                                        TypeError, ["n_samples=2.5", "integer"]),
+    "create_trajectory style": (lambda: trajectories.create_trajectory((100, 100), style="wiggle"), ValueError,
+                                ["'wiggle'", "valid styles"]),
+    "create_trajectory noise=-1": (lambda: trajectories.create_trajectory((100, 100), noise=-1.0), ValueError,
+                                   ["noise=-1.0", ">= 0"]),
+    "create_trajectory start": (lambda: trajectories.create_trajectory((100, 100, 3)), ValueError,
+                                ["starting_point", "(3,)"]),
+    "sample_trajectories batch=-1": (lambda: trajectories.sample_trajectories(-1), ValueError, ["batch=-1"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIBRARY_CASES))
+def test_library_refuses(refused, case, tmp_path):
+    call, error, needles = LIBRARY_CASES[case]
+    refused(call, error, needles, tmp_path)
+
+
+def _tiny_cifar(root):
+    folder = root / "cifar-10-batches-py"
+    x = np.zeros((10, 32, 32, 3), np.uint8)
+    datasets.write_cifar_folder(str(folder), x, np.arange(10), x[:4], np.arange(4), 10)
+    return folder
+
+
+def test_truncated_cifar_batch_names_the_file(refused, tmp_path):
+    folder = _tiny_cifar(tmp_path)
+    batch = folder / "data_batch_2"
+    batch.write_bytes(batch.read_bytes()[:500])
+    refused(lambda: datasets.load_dataset("cifar10", str(tmp_path)), UsageError,
+            [str(batch), "not a readable CIFAR batch", "truncated"], tmp_path)
+
+
+def test_truncated_idx_file_names_the_file(refused, tmp_path):
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    header = bytes([0, 0, 8, 3]) + (10).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    path.write_bytes(gzip.compress(header + bytes(28 * 28 * 3))[:-9])  # a cut download
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big")
+                                                                      + bytes(10)))
+    refused(lambda: datasets.load_mnist_test(str(tmp_path)), UsageError, [str(path), "gzipped IDX"], tmp_path)
+
+
+def run_script(path, argv, capsys, monkeypatch):
+    """Runs a script as ``__main__`` in this process; returns (exit code, stderr)."""
+    monkeypatch.setattr(sys, "argv", [os.path.basename(path), *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(os.path.join(ROOT, path), run_name="__main__")
+    return exit_info.value.code, capsys.readouterr().err
+
+
+CLI_CASES = {
+    "--time_pool sum": (["--time_pool", "sum"], ["--time_pool sum", "average_pool"]),
+    "--dropout 1.5": (["--dropout", "1.5"], ["--dropout 1.5", "< 1"]),
+    "--trajectories_num -2": (["--trajectories_num", "-2"], ["--trajectories_num -2", ">= -1"]),
+    "--conv_rnn_type rnn": (["--conv_rnn_type", "rnn"], ["--conv_rnn_type rnn", "gru, lstm"]),
+    "--verbose 5": (["--verbose", "5"], ["--verbose 5", "0, 1, 2"]),
+    "--val_size 0": (["--val_size", "0"], ["--val_size 0"]),
+    "--n_samples 0": (["--n_samples", "0"], ["--n_samples 0"]),
+    "--broadcast 3": (["--broadcast", "3"], ["--broadcast 3"]),
+    "--style wiggle": (["--style", "wiggle"], ["'wiggle'"]),
+    "--noise -1": (["--noise", "-1"], ["--noise -1.0"]),
+    "--rnn_layer1 0": (["--rnn_layer1", "0"], ["--rnn_layer1 0"]),
+    "--upsample -2": (["--upsample", "-2"], ["--upsample -2"]),
+    "--learning_patience -1": (["--learning_patience", "-1"], ["--learning_patience -1"]),
+    "--res x": (["--res", "x"], ["--res", "'x'"]),
+    "--pretrained_student_path missing": (["--pretrained_student_path", "nowhere/student.keras"],
+                                          ["--pretrained_student_path", "nowhere/student.keras", "no such file"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLI_CASES))
+def test_drc_training_refuses_before_any_work(case, tmp_path, capsys, monkeypatch):
+    argv, needles = CLI_CASES[case]
+    monkeypatch.chdir(tmp_path)
+    code, err = run_script("scripts/DRC_training.py", argv + ["--save_dir", str(tmp_path)], capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("content", [b"not a model at all", b"PK\x03\x04 truncated zip"])
+def test_drc_training_refuses_a_corrupt_teacher_before_making_the_run_folder(content, tmp_path, capsys,
+                                                                            monkeypatch):
+    teacher = tmp_path / "teacher.keras"
+    teacher.write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    argv = ["--teacher_net", str(teacher), "--dataset", "fashion_mnist_subset", "--val_size", "500",
+            "--save_dir", str(tmp_path)]
+    code, err = run_script("scripts/DRC_training.py", argv, capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert str(teacher) in err
+    assert os.listdir(tmp_path) == ["teacher.keras"]  # no saved_models/, no summary
+
+
+def test_demo_refuses_an_out_that_is_a_file(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "results.txt"
+    out.write_text("earlier notes")
+    code, err = run_script("scripts/demo.py", ["--out", str(out)], capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"--out {out}: is a file" in err and out.read_text() == "earlier notes"
+    assert os.listdir(tmp_path) == ["results.txt"]
