@@ -19,7 +19,8 @@ from convrnn_bl.data import test_dataset, training_datasets
 from convrnn_bl.errors import WeightFileError
 from convrnn_bl.models import bl_net, freeze_all_but_readout
 from convrnn_bl.weights import load_keras2_weights, save_keras2_weights
-from drc.core import distribute
+from drc.core import checkpoints, distribute
+from drc.core.runs import check_log_continuable, history_from_log
 from drc.core.validation import check_choice, check_int, check_number, check_out_folder
 
 
@@ -67,7 +68,7 @@ class Keras2Checkpoint(keras.callbacks.Callback):
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
                       f"{float(value):.5f}, saving model to {path}")
             self.best = float(value)
-        save_keras2_weights(self.model, path)
+        checkpoints.save_atomic(self.model, path, save_keras2_weights)  # never half a checkpoint
         self.saved.append(path)
 
 
@@ -112,7 +113,11 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
         batch_size: images per replica (the original's batch on one device); the global batch
             is ``batch_size`` times the replicas of ``strategy``.
         epochs: as the original; an interrupted run resumes from its last finished epoch
-            (BackupAndRestore under ``model_dir/model/backup/{tag}``).
+            (``drc.core.checkpoints.BackupAndRestore`` under ``model_dir/model/backup/{tag}``,
+            keeping the checkpoint's best loss, so a resumed run replaces the checkpoint only
+            with a better one); every epoch is logged to ``model_dir/model/history_{tag}.csv``
+            (the returned history is read from it), which a later run of the tag refuses to
+            restart.
         pretrained: load the pretrained BL by name (mismatching layers, i.e. the 1000-class
             readout, are skipped) and train only ReadoutDense; False: train every layer from
             random initialisation.
@@ -154,15 +159,22 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
         print(report)
     saver = Keras2Checkpoint(checkpoint, monitor="loss", save_best_only=True, mode="auto",
                              verbose=verbose)
+    backup_dir = os.path.join(out_dir, "model", "backup", tag)
+    log = os.path.join(out_dir, "model", f"history_{tag}.csv")
+    check_log_continuable(log, backup_dir)
     os.makedirs(os.path.dirname(checkpoint), exist_ok=True)  # only now: every check above writes nothing
-    backup = keras.callbacks.BackupAndRestore(os.path.join(out_dir, "model", "backup", tag))
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[saver, backup],
-                        verbose=verbose)
+    backup = checkpoints.BackupAndRestore(backup_dir, tracked=[saver], stage="bl")
+    callbacks = [saver, checkpoints.EpochCSVLogger(log), backup, *checkpoints.kill_switch("bl")]
+    try:
+        model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    except BaseException:
+        checkpoints.discard_untrained(backup_dir, [log])
+        raise
     model_path = os.path.join(out_dir, "model", f"{tag}_{time.strftime('%Y.%m.%d_%H.%M.%S')}.keras")
     model.save(model_path)
     if verbose:
         print(f"saved {model_path}")
-    return {"checkpoint": checkpoint, "model_path": model_path, "history": history.history,
+    return {"checkpoint": checkpoint, "model_path": model_path, "history": history_from_log(log),
             "class_names": class_names, "weight_report": report}
 
 
