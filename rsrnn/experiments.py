@@ -6,7 +6,8 @@ read up to 16; fixation and retina figures of RS-RNN.
 ``adv_accuracy_per_step.csv`` (all models), ``summary.csv`` (clean and attacked accuracy at
 steps 1, 4 and 16), ``accuracy_per_step.png``, ``fixations.png``, ``retina.gif`` and
 ``results_info.json`` (scale, times, machine). A model whose run finished is not trained again
-and one whose attack table exists is not attacked again, so an interrupted call continues.
+and one whose attack table exists is not attacked again, so an interrupted call continues;
+``overwrite`` starts afresh (the earlier runs and tables are removed first).
 """
 import json
 import os
@@ -95,15 +96,19 @@ def _figures(out, run, log):
     log("figures: fixations.png, retina.gif")
 
 
-def run_results(out="results/rsrnn", quick=False, models=MODEL_NAMES, log=print):
+def run_results(out="results/rsrnn", quick=False, models=MODEL_NAMES, overwrite=False, log=print):
     """Trains, attacks and summarises ``models`` at the CPU (or ``quick``) scale; returns the
     summary DataFrame. See the module docstring for the files."""
+    import shutil
+
     import pandas as pd
 
     from drc.core.runs import machine_info, write_csv_atomic, write_json_atomic
     from rsrnn.plots import plot_accuracy_per_step
 
     scale = _scale(quick)
+    if overwrite:
+        shutil.rmtree(os.path.join(out, "runs"), ignore_errors=True)
     os.makedirs(out, exist_ok=True)
     started = time.time()
     tables = []

@@ -62,6 +62,15 @@ class _Sampler(keras.layers.Layer):
         return config
 
 
+def _per_image(coords, fixations):
+    """``coords`` (1 or B, ..., 2) broadcast to the batch of ``fixations``."""
+    from keras import ops
+
+    coords = ops.convert_to_tensor(coords, dtype="float32")
+    batch = ops.shape(ops.convert_to_tensor(fixations))[0]
+    return ops.broadcast_to(coords, (batch,) + tuple(coords.shape[1:]))
+
+
 def _is_concrete(value):
     import tensorflow as tf
 
@@ -89,12 +98,8 @@ class RetinalSampler(_Sampler):
 
     def to_image(self, fixations, coords, image_size):
         """Image coordinates of retinal coordinates ``coords`` (B, ..., 2) (broadcast over B)."""
-        from keras import ops
-
-        coords = ops.convert_to_tensor(coords, dtype="float32")
-        batch = ops.shape(ops.convert_to_tensor(fixations))[0]
-        coords = ops.broadcast_to(coords, (batch,) + tuple(coords.shape[1:]))
-        return retina.retina_to_image(fixations, coords, image_size, self.output_size, self.density_ratio)
+        return retina.retina_to_image(fixations, _per_image(coords, fixations), image_size, self.output_size,
+                                      self.density_ratio)
 
     def get_config(self):
         return {**super().get_config(), "density_ratio": self.density_ratio}
@@ -106,10 +111,5 @@ class CropSampler(_Sampler):
     fixation (zero outside the image). Arguments as :class:`RetinalSampler` without the warp."""
 
     def to_image(self, fixations, coords, image_size):
-        """Image coordinates of window coordinates ``coords`` (B, ..., 2)."""
-        from keras import ops
-
-        coords = ops.convert_to_tensor(coords, dtype="float32")
-        batch = ops.shape(ops.convert_to_tensor(fixations))[0]
-        coords = ops.broadcast_to(coords, (batch,) + tuple(coords.shape[1:]))
-        return retina.crop_to_image(fixations, coords, image_size, self.output_size)
+        """Image coordinates of window coordinates ``coords`` (B, ..., 2) (broadcast over B)."""
+        return retina.crop_to_image(fixations, _per_image(coords, fixations), image_size, self.output_size)

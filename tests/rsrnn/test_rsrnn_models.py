@@ -22,7 +22,8 @@ def data():
     return rng.uniform(size=(8, 32, 32, 1)).astype(np.float32), rng.integers(0, 10, size=8)
 
 
-@pytest.mark.parametrize("name", rsrnn.MODEL_NAMES)
+@pytest.mark.parametrize("name", ["rsrnn", pytest.param("base_retina", marks=pytest.mark.slow),
+                                  pytest.param("crop", marks=pytest.mark.slow), "fixed_retina", "cnn"])
 def test_fit_trains_every_model_a_few_steps(name, data):
     x, y = data
     model = tiny(name)
