@@ -27,13 +27,13 @@ bench: install
 	$(PYTHON) scripts/benchmarks/bench_distillation.py
 	$(PYTHON) scripts/benchmarks/bench_bl.py
 
-# Every GPU benchmark in one table (bench_gpu.json); on a CPU a tiny version that says no GPU was found.
+# Every GPU benchmark in one table (results/bench_gpu.json); on a CPU a tiny version that says no GPU was found.
 bench-gpu: install
-	$(PYTHON) scripts/benchmarks/bench_gpu.py --out bench_gpu.json
+	$(PYTHON) scripts/benchmarks/bench_gpu.py --out results/bench_gpu.json
 
-# The documentation site (offline) into site/; `mkdocs serve` to browse it while editing.
+# The documentation site (offline) into build/site/; `mkdocs serve` to browse it while editing.
 docs: install
-	$(PYTHON) -m mkdocs build --strict -d site
+	$(PYTHON) -m mkdocs build --strict -d build/site
 
 # A wheel installed into a fresh virtual environment: every console command's --help and the demo's first stage.
 test-install: install
