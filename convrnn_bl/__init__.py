@@ -13,7 +13,7 @@ times, FLOPs per exit, SATBench's metrics, plots), ``fused`` (a leaner inference
 Attributes are imported lazily so that the TensorFlow-free parts (folders, layout, cli, errors)
 start fast.
 """
-import importlib
+from drc.core.lazy import lazy_exports
 
 _EXPORTS = {
     "bl_net": "models",
@@ -33,15 +33,6 @@ _EXPORTS = {
     "DataError": "errors",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__, {f"{__name__}.{module}": tuple(n for n, m in _EXPORTS.items() if m == module)
+               for module in set(_EXPORTS.values())})

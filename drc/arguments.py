@@ -4,20 +4,18 @@
 ``default_parameters`` (same names, types, defaults and ``--x/--no-x`` pairs) plus four optional
 flags of this package: ``--data_dir``, ``--dataset``, ``--val_size`` and ``--resnet_weights``.
 
-Scripts build their parser with ``ArgumentParser(parents=[default_parameters()])`` (errors on one
-line), may ask ``explicit_dests(parser, argv)`` which flags the user actually typed, and run their
-``main`` through ``run_cli`` so that known user errors end as one line on stderr with exit code 2.
+Scripts build their parser with ``drc.core.cli.ArgumentParser(parents=[default_parameters()])``
+(errors on one line) and fill a configuration dataclass from it (``drc.config.DRCConfig``,
+``teachers.config.TeacherConfig``): the defaults here are the original's, those of the library
+live in the dataclasses (a test keeps both the same).
 """
 import argparse
-import os
 
-from drc.core.cli import ArgumentParser, add_bool_pair, explicit_dests, run_cli  # noqa: F401
-from drc.core.errors import UsageError
+from drc.core.cli import add_bool_pair
+from drc.core.distribute import add_strategy_argument
+from teachers.config import RESNET_WEIGHTS_ENV, TOPOLOGIES
 
-TOPOLOGIES = ("default", "v2", "resnet50_on_imagenet")
 DATASET_CHOICES = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset")
-DATASET_CLASSES = {"cifar10": 10, "cifar100": 100, "fashion_mnist": 10, "fashion_mnist_subset": 10}
-RESNET_WEIGHTS_ENV = "DRC_RESNET_WEIGHTS"
 DATA_DIR_ENV = "DRC_DATA_DIR"
 
 
@@ -108,8 +106,6 @@ def default_parameters():
                    help=f"ResNet50 initial weights: imagenet, none or a .h5 path (else ${RESNET_WEIGHTS_ENV}, "
                         "else imagenet)")
 
-    from drc.core.distribute import add_strategy_argument
-
     g = p.add_argument_group("distribution and reproducibility (new in this package)")
     add_strategy_argument(g)
     g.add_argument("--seed", default=None, type=int,
@@ -123,20 +119,3 @@ def default_parameters():
     return p
 
 
-def resolve_dataset(dataset, n_classes):
-    """The dataset name for ``--dataset`` and ``--n_classes``; a UsageError when they disagree."""
-    if dataset is None:
-        if n_classes not in (10, 100):
-            raise UsageError(f"--n_classes {n_classes}: CIFAR has 10 or 100 classes")
-        return f"cifar{n_classes}"
-    if dataset not in DATASET_CLASSES:
-        raise UsageError(f"--dataset {dataset}: unknown; allowed: {', '.join(DATASET_CHOICES)}")
-    if DATASET_CLASSES[dataset] != n_classes:
-        raise UsageError(f"--dataset {dataset} has {DATASET_CLASSES[dataset]} classes, "
-                         f"but --n_classes is {n_classes}")
-    return dataset
-
-
-def resnet_weights_choice(value=None):
-    """``--resnet_weights``, else ``$DRC_RESNET_WEIGHTS``, else 'imagenet'."""
-    return value or os.environ.get(RESNET_WEIGHTS_ENV) or "imagenet"

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from drc import pipeline
+from drc.config import drc_config
 from drc.core import datasets
-from drc.core.figures import save_figure
-from drc.plots import plot_sensor_movie
-from drc.core.preprocessing import Preprocessing, shrink_images
+from drc.figures import plot_demo_results, plot_sensor_movie
+from drc.core.preprocessing import Preprocessing
+from drc.core.resize import shrink_and_enlarge
 from drc.trajectories import sample_trajectories
 
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -63,7 +64,7 @@ def _accuracy(model, images, labels):
 def naive_low_res(images, res):
     """Images shrunk to res x res and enlarged back (OpenCV-exact cubic, the original's
     ``bad_res101``), for the whole batch at once."""
-    return shrink_images(shrink_images(images, res), images.shape[1])
+    return shrink_and_enlarge(images, res)
 
 
 def run_demo(out="demo_output", res=7, n_samples=5, teacher_epochs=3, student_epochs=3, decoder_epochs=2,
@@ -87,11 +88,9 @@ def run_demo(out="demo_output", res=7, n_samples=5, teacher_epochs=3, student_ep
 
     save_teacher(teacher, pre, teacher_path)
     print(f"== DRC: {n_samples}-step {res}x{res} sensor movies, ConvGRU student, retrained back end", flush=True)
-    config = pipeline.default_config(teacher_net=teacher_path, dataset="fashion_mnist_subset", n_classes=10,
-                                     val_size=VAL_SIZE, res=res, n_samples=n_samples, max_length=n_samples,
-                                     epochs=student_epochs, decoder_epochs=decoder_epochs, broadcast=1,
-                                     val_set_mult=1, rnn_layer1=16, rnn_layer2=32, student_block_size=1,
-                                     student_nl="elu", decoder_optimizer="Adam", verbose=verbose, save_dir=out)
+    config = drc_config("small_cpu", teacher_net=teacher_path, dataset="fashion_mnist_subset", n_classes=10,
+                        val_size=VAL_SIZE, res=res, n_samples=n_samples, max_length=n_samples, epochs=student_epochs,
+                        decoder_epochs=decoder_epochs, broadcast=1, verbose=verbose, save_dir=out)
     try:
         row = pipeline.run_drc(config)
     finally:
@@ -103,24 +102,7 @@ def run_demo(out="demo_output", res=7, n_samples=5, teacher_epochs=3, student_ep
          "test_accuracy": row["test_accuracy_mean"], "std_over_5_runs": row["test_accuracy_std"]},
     ])
     table.to_csv(os.path.join(out, "results.csv"), index=False)
-    plot_results(table, os.path.join(out, "accuracy.png"))
+    plot_demo_results(table, os.path.join(out, "accuracy.png"))
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print("wrote " + ", ".join(pictures + [os.path.join(out, "results.csv"), os.path.join(out, "accuracy.png")]))
     return table
-
-
-def plot_results(table, path):
-    """A bar plot of the test accuracies (with the DRC's spread over its 5 test runs)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3))
-    err = table.get("std_over_5_runs", pd.Series([0] * len(table))).fillna(0)
-    ax.barh(table["model"], table["test_accuracy"], xerr=err, color=["tab:gray", "tab:red", "tab:blue"])
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("test accuracy (Fashion-MNIST, bundled subset)")
-    for i, v in enumerate(table["test_accuracy"]):
-        ax.text(min(v + 0.02, 0.9), i, f"{v:.3f}", va="center")
-    return save_figure(fig, path, dpi=110)

@@ -1,13 +1,19 @@
-"""Result tables of DRC runs: every history as one CSV, and the summary DataFrame of all runs.
+"""Result tables of DRC runs: every history as one CSV, the summary DataFrame of all runs, and
+reading run folders back.
 
 The summary is the original's ``summary_dataframe_{name}.pkl`` (one row per run: the
 configuration plus the student's and decoder's learning curves), kept as a pickle for the
-original's readers and as a CSV, and appended to, never overwritten.
+original's readers and as a CSV, and appended to, never overwritten. :func:`run_folders`,
+:func:`read_histories` and :func:`run_label` read finished run folders (for figures, reports).
 """
+import glob
 import os
+import re
 
 import numpy as np
 import pandas as pd
+
+from drc.core.errors import UsageError
 
 
 def history_frame(student_history, decoder_history):
@@ -56,3 +62,34 @@ def append_summary(config, net, student_history, decoder_history, test_accuracie
     os.replace(tmp, pkl)
     table.to_csv(os.path.join(folder, f"summary_dataframe_{name}.csv"), index=False)
     return row
+
+
+def run_folders(patterns):
+    """Run folders matching the glob patterns (each holding a history CSV); a UsageError if none."""
+    found = sorted({f for p in patterns for f in glob.glob(p) if os.path.isdir(f)})
+    runs = [f for f in found if any(os.path.isfile(os.path.join(f, n)) for n in
+                                    ("histories.csv", "student_history.csv", "decoder_history.csv"))]
+    if not runs:
+        raise UsageError(f"--runs {' '.join(patterns)}: no run folder with histories.csv, student_history.csv or "
+                         f"decoder_history.csv")
+    return runs
+
+
+def read_histories(folder):
+    """A run's history as (stage, epoch, metrics...): histories.csv, else the two CSVLogger files."""
+    path = os.path.join(folder, "histories.csv")
+    if os.path.isfile(path):
+        return pd.read_csv(path)
+    parts = []
+    for stage in ("student", "decoder"):
+        part_path = os.path.join(folder, f"{stage}_history.csv")
+        if os.path.isfile(part_path):
+            part = pd.read_csv(part_path)
+            part["epoch"] = part["epoch"] + 1
+            parts.append(part.assign(stage=stage))
+    return pd.concat(parts, ignore_index=True)
+
+
+def run_label(folder):
+    """A run folder's name without the pipeline's ``_j<job>_t<time>`` suffix."""
+    return re.sub(r"_j[^_]*_t\d+$", "", os.path.basename(os.path.normpath(folder)))

@@ -5,7 +5,7 @@
         --no-last_maxpool_en --nl elu --width_shift_range 0.15 --height_shift_range 0.15 --rotation_range 5
 
 writes pretrained_teachers/default_cifar10_teacher.keras (see README, "Teachers"). All the work is
-in teachers.cli / teachers.training; user errors end as one line with exit code 2.
+in drc.teacher_cli / teachers.training; user errors end as one line with exit code 2.
 """
 import importlib.util
 import os
@@ -14,8 +14,8 @@ import sys
 if importlib.util.find_spec("teachers") is None:  # run from a checkout without `make install`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from drc.arguments import run_cli  # noqa: E402
-from teachers.cli import INTERRUPT_HINT, main  # noqa: E402
+from drc.core.cli import run_cli  # noqa: E402
+from drc.teacher_cli import INTERRUPT_HINT, main  # noqa: E402
 
 if __name__ == "__main__":
     run_cli(main, interrupt_hint=INTERRUPT_HINT)

@@ -5,10 +5,11 @@ preprocessed images to the features the student learns to produce, ``teacher.lay
 classifies them. ``load_teacher(path)`` returns the teacher and the ``Preprocessing`` it was
 trained with; ``train_teacher(config)`` trains and saves one (``scripts/cifar_style.py``).
 
-The names below load on first use, so that ``teachers.cli`` parses its flags (and reports bad
+``TeacherConfig`` (``teachers.config``) holds the defaults, ``TEACHER_PRESETS`` the named
+settings. The names below load on first use, so that a CLI parses its flags (and reports bad
 ones) before TensorFlow is imported.
 """
-import importlib
+from drc.core.lazy import lazy_exports
 
 _EXPORTS = {
     "teachers.style_nets": ("baseline_net", "baseline_net_with_skips", "baseline_net_with_skips_deeper",
@@ -20,18 +21,6 @@ _EXPORTS = {
     "teachers.saving": ("load_teacher", "save_teacher", "teacher_path", "resolve_teacher_path",
                         "TeacherExistsError", "TeacherLoadError"),
     "teachers.training": ("build_teacher", "train_teacher", "TeacherRun", "TeacherConfigError"),
+    "teachers.config": ("TeacherConfig", "TEACHER_PRESETS", "TOPOLOGIES", "teacher_config"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'teachers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -12,7 +12,7 @@ import os
 
 import keras
 
-from drc.arguments import UsageError
+from drc.core.errors import UsageError
 from drc.core.preprocessing import resnet_preprocess
 from teachers.split import split_model
 

@@ -1,7 +1,5 @@
 """Outputs of the BL speed-accuracy experiment: markdown tables, plots, run info."""
 import json
-import os
-import platform
 
 import numpy as np
 
@@ -70,9 +68,6 @@ def _colours(names):
 
 
 def _figure(x_columns, titles):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(x_columns), figsize=(5.5 * len(x_columns), 4.2), constrained_layout=True)
@@ -108,22 +103,6 @@ def plot_curves(table, path, curve):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def machine_info():
-    """The machine the run used: platform, CPU, TensorFlow, GPUs, load average (other work)."""
-    import tensorflow as tf
-
-    cpu = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    return {"platform": platform.platform(), "python": platform.python_version(),
-            "cpu": cpu, "cpu_count": os.cpu_count(), "tensorflow": tf.__version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
-            "load_average_1_5_15min": [round(v, 2) for v in os.getloadavg()]}
 
 
 def write_json(data, path):

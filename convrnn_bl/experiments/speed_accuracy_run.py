@@ -8,15 +8,17 @@ scores.npz (softmax outputs) and BL.keras / B.keras.
 """
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import keras
 import numpy as np
 
 from convrnn_bl.experiments import conditions as cond
 from convrnn_bl.experiments import evaluation, fit, report
-from convrnn_bl.experiments.outputs import check_out_dir
+from convrnn_bl.experiments.outputs import OUTPUTS
+from convrnn_bl.experiments.settings import Config  # noqa: F401 (run_experiment's config; was defined here)
 from convrnn_bl.speed_accuracy import default_thresholds, flops_per_exit
+from drc.core import runs
 
 IMAGE_SIZE = 32
 REPORT_THRESHOLDS = (0.1, 0.5, 1.0)
@@ -26,26 +28,6 @@ AUGMENT_NOTE = {
            "(SATBench instead trains one model per condition)",
     "clean": "BL and B are trained on clean images only; noise and blur are unseen at test time",
 }
-
-
-@dataclass
-class Config:
-    """What one run does; the command-line flags of scripts/experiments/bl_speed_accuracy.py."""
-
-    dataset: str = "fashion_mnist"
-    train_size: int = 10000
-    val_size: int = 500
-    test_size: int = 2000
-    epochs: int = 2
-    batch_size: int = 100
-    learning_rate: float = 0.005
-    adam_epsilon: float = 1e-7
-    width_multiplier: float = 1 / 16
-    n_timesteps: int = 8
-    seed: int = 0
-    augment: str = "mix"
-    noise_sds: list = field(default_factory=lambda: [0.1, 0.3, 0.5])
-    blur_sigmas: list = field(default_factory=lambda: [1.0, 2.0, 3.0])
 
 
 def split(x_train, y_train, x_test, y_test, config):
@@ -74,7 +56,7 @@ def run_experiment(config, out, command="", overwrite=False):
     """Runs the experiment; returns ``(table, run_info)``. Refuses an earlier run's ``out``."""
     from drc.core.datasets import load_dataset
 
-    check_out_dir(out, overwrite)
+    runs.check_out_dir(out, OUTPUTS, overwrite)
     start, load_at_start = time.perf_counter(), [round(v, 2) for v in os.getloadavg()]
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_test, y_test) = load_dataset(config.dataset)
@@ -114,7 +96,7 @@ def run_experiment(config, out, command="", overwrite=False):
         "wall_time_s": round(time.perf_counter() - start, 1),
         "phases_s": {"train_BL": round(bl_seconds, 1), "train_B": round(b_seconds, 1),
                      "evaluate": round(eval_seconds, 1)},
-        "machine": {**report.machine_info(), "load_average_at_start": load_at_start},
+        "machine": {**runs.machine_info(), "load_average_at_start": load_at_start},
         "sizes": {"train": len(train[1]), "validation": len(val[1]), "test_per_condition": len(test[1]),
                   "image": [IMAGE_SIZE, IMAGE_SIZE, 1], "classes": classes,
                   "bl_layers": sum(layer.name.endswith("_BConv") for layer in bl.layers),
@@ -126,3 +108,16 @@ def run_experiment(config, out, command="", overwrite=False):
     }
     report.write_json(run_info, os.path.join(out, "run_info.json"))
     return table, run_info
+
+
+def run_and_report(config, out, command="", overwrite=False):
+    """:func:`run_experiment`, then B's and BL's per-step accuracies printed per condition;
+    returns ``(table, run_info)`` (scripts/experiments/bl_speed_accuracy.py)."""
+    table, info = run_experiment(config, out, command, overwrite)
+    steps = table[(table.curve == "per_step")]
+    for name, group in steps.groupby("condition", sort=False):
+        bl = group[group.model == "BL"].sort_values("time_step").accuracy
+        b = group[group.model == "B"].accuracy.iloc[0]
+        print(f"{name:>10}: B {b:.3f} | BL " + " ".join(f"{a:.3f}" for a in bl))
+    print(f"wall time {info['wall_time_s']} s; wrote {out}")
+    return table, info

@@ -75,6 +75,7 @@ def run_cli(main, argv=None, prog=None, interrupt_hint=None):
     traceback.
     """
     prog = prog or os.path.basename(sys.argv[0])
+    os.environ.setdefault("MPLBACKEND", "Agg")  # scripts write figure files; notebooks keep inline
     try:
         return main(argv)
     except (UsageError, OSError) as err:

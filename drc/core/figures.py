@@ -1,8 +1,16 @@
-"""Saving matplotlib figures the same way everywhere (matplotlib only, no TensorFlow import)."""
-import matplotlib
+"""Saving matplotlib figures the same way everywhere (matplotlib only, no TensorFlow import).
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+No backend is chosen here, so notebooks keep their inline figures; command-line scripts get the
+non-interactive Agg backend from ``drc.core.cli.run_cli`` (``MPLBACKEND``), or call
+:func:`use_agg` themselves.
+"""
+import matplotlib
+import matplotlib.pyplot as plt
+
+
+def use_agg():
+    """Selects the non-interactive Agg backend (scripts: files only, no display needed)."""
+    matplotlib.use("Agg")
 
 
 def save_figure(fig, path, title=None, dpi=100, title_size=10, tight_bbox=False):

@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from drc.core.resize import resize_images
+from drc.core.resize import shrink_images
 
 RESNET = "resnet"
 MEAN_NORM = "mean_norm"
@@ -54,12 +54,6 @@ def resnet_preprocess(images):
     import tensorflow as tf
 
     return resnet50.preprocess_input(to_rgb(tf.cast(images, tf.float32)))
-
-
-def shrink_images(images, res):
-    """Shrinks (N, H, W, C) images to res x res with OpenCV's INTER_CUBIC (the original's
-    ``bad_res102``). uint8 images stay uint8 (rounded and clipped, as OpenCV does)."""
-    return resize_images(images, res)
 
 
 def _shrunk_to(images, res):

@@ -2,7 +2,9 @@
 
 Cubic resizing is linear and separable: an (H, W) image resized to (h, w) is ``R @ img @ C.T``
 with R = ``cubic_resize_matrix(H, h)`` and C = ``cubic_resize_matrix(W, w)``. Every family that
-shrinks or enlarges images with OpenCV's semantics uses these matrices.
+shrinks or enlarges images with OpenCV's semantics uses the helpers here: :func:`resize_images`
+(a batch), :func:`shrink_images` (a batch to res x res), :func:`shrink_and_enlarge` (a batch to
+res x res and back), :func:`resize_image` (one image, OpenCV's ``dsize``).
 """
 import math
 
@@ -47,4 +49,27 @@ def resize_images(images, height, width=None):
     out = np.einsum("ih,nhwc,jw->nijc", rows, images.astype(np.float32), cols, optimize=True)
     if images.dtype == np.uint8:
         return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return out.astype(np.float32)
+
+
+def shrink_images(images, res):
+    """Shrinks (N, H, W, C) images to res x res (the original's ``bad_res102`` for a batch);
+    uint8 images stay uint8 (rounded and clipped, as OpenCV does)."""
+    return resize_images(images, res)
+
+
+def shrink_and_enlarge(images, res):
+    """(N, H, W, C) images shrunk to res x res and enlarged back to H x W (the original's
+    ``bad_res101`` for a batch)."""
+    images = np.asarray(images)
+    return resize_images(resize_images(images, res), images.shape[1], images.shape[2])
+
+
+def resize_image(image, dsize):
+    """One (H, W[, C]) image resized to ``dsize``: an int (square) or OpenCV's (width, height);
+    float32, not rounded (the original's ``bad_res102``)."""
+    width, height = (dsize, dsize) if np.isscalar(dsize) else dsize
+    image = np.asarray(image, np.float32)
+    out = np.einsum("ih,hw...,jw->ij...", cubic_resize_matrix(image.shape[0], height), image,
+                    cubic_resize_matrix(image.shape[1], width))
     return out.astype(np.float32)

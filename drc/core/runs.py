@@ -22,14 +22,14 @@ import os
 import platform
 import shutil
 
-from drc.core.errors import UsageError
+from drc.core.errors import OutputExistsError, UsageError
 
 
-def check_out_dir(out, outputs, overwrite=False, error=UsageError):
+def check_out_dir(out, outputs, overwrite=False, error=OutputExistsError):
     """Creates ``out`` and returns it; raises ``error`` when ``out`` is a file, or holds any of
     ``outputs`` (names of an earlier run's files or folders) and ``overwrite`` is false."""
     if os.path.exists(out) and not os.path.isdir(out):
-        raise error(f"--out {out} is a file, not a folder")
+        raise UsageError(f"--out {out} is a file, not a folder")
     found = [name for name in outputs if os.path.exists(os.path.join(out, name))]
     if found and not overwrite:
         raise error(f"{out} already holds a run ({', '.join(found)}); pass --overwrite or choose another --out")

@@ -7,14 +7,17 @@ import os
 
 import keras
 
+from teachers.config import TEACHER_PRESETS
+
 VAL_SIZE = 500
-TEACHER_OPTIONS = dict(resblocks=1, last_layer_size=64, data_augmentation=False)
+TEACHER_OPTIONS = TEACHER_PRESETS["small_cpu"]
 
 
 def train_quick_student(folder, n_steps=10, res=7, teacher_epochs=2, student_epochs=4, decoder_epochs=1,
                         rnn_layer1=32, rnn_layer2=32, seed=0, unroll=True, verbose=2):
     """Trains a teacher and a DRC student in ``folder``; returns (student path, teacher path, summary row)."""
     from drc import pipeline
+    from drc.config import drc_config
     from teachers.training import train_teacher
 
     os.makedirs(folder, exist_ok=True)
@@ -22,12 +25,10 @@ def train_quick_student(folder, n_steps=10, res=7, teacher_epochs=2, student_epo
     teacher_path = os.path.join(folder, f"teacher_seed{seed}_{os.getpid()}.keras")
     train_teacher(dict(TEACHER_OPTIONS, dataset="fashion_mnist_subset", n_classes=10, network_topology="default",
                        epochs=teacher_epochs, val_size=VAL_SIZE), path=teacher_path, verbose=verbose)
-    config = pipeline.default_config(
-        teacher_net=teacher_path, dataset="fashion_mnist_subset", n_classes=10, val_size=VAL_SIZE, res=res,
-        n_samples=n_steps, max_length=n_steps, epochs=student_epochs, decoder_epochs=decoder_epochs, broadcast=1,
-        val_set_mult=1, rnn_layer1=rnn_layer1, rnn_layer2=rnn_layer2, student_block_size=1, student_nl="elu",
-        decoder_optimizer="Adam", style="spiral_2dir2", verbose=verbose, save_dir=folder,
-        run_name_prefix=f"drc{n_steps}_pos_seed{seed}", unroll=unroll)
-    config["summary_dir"] = folder
+    config = drc_config(
+        "small_cpu", teacher_net=teacher_path, dataset="fashion_mnist_subset", n_classes=10, val_size=VAL_SIZE,
+        res=res, n_samples=n_steps, max_length=n_steps, epochs=student_epochs, decoder_epochs=decoder_epochs,
+        broadcast=1, rnn_layer1=rnn_layer1, rnn_layer2=rnn_layer2, style="spiral_2dir2", verbose=verbose,
+        save_dir=folder, summary_dir=folder, run_name_prefix=f"drc{n_steps}_pos_seed{seed}", unroll=unroll)
     row = pipeline.run_drc(config)
-    return os.path.join(config["save_model_path"], "student.keras"), teacher_path, row
+    return os.path.join(row["save_model_path"], "student.keras"), teacher_path, row

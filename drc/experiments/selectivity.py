@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from drc.arguments import UsageError
+from drc.core.errors import UsageError
 from drc.experiments.gratings import blank_movie, drifting_gratings, sensor_movies
 
 WHERE = ("centre", "mean")

@@ -11,8 +11,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from drc.arguments import UsageError
-from drc.experiments import selectivity, selectivity_plots
+from drc.core.errors import UsageError
+from drc import figures
+from drc.experiments import selectivity
 
 SUBSET_VAL_SIZE = 500
 
@@ -90,11 +91,11 @@ def write_report(student, grid_options, preprocessing, out, where="centre", laye
     pd.concat([t.assign(model=k) for k, t in tables.items()]).to_csv(os.path.join(out, "units.csv"), index=False)
     np.savez_compressed(os.path.join(out, "matrices.npz"), spatial=grid.spatial, temporal=grid.temporal,
                         **{k: v.astype(np.float32) for k, v in matrices.items()})
-    figures = [selectivity_plots.plot_preferred(tables, grid, os.path.join(out, "preferred_frequencies.png"), seed),
-               selectivity_plots.plot_separability(tables, os.path.join(out, "separability_hist.png"))]
-    figures += [selectivity_plots.plot_matrices(m, grid, os.path.join(out, f"matrices_{k}.png"),
-                                                title=f"{k}: frequency response matrices (best direction)")
-                for k, m in matrices.items()]
+    pictures = [figures.plot_preferred(tables, grid, os.path.join(out, "preferred_frequencies.png"), seed),
+                figures.plot_separability(tables, os.path.join(out, "separability_hist.png"))]
+    pictures += [figures.plot_matrices(m, grid, os.path.join(out, f"matrices_{k}.png"),
+                                       title=f"{k}: frequency response matrices (best direction)")
+                 for k, m in matrices.items()]
     summary = {
         "layer": selectivity.early_layer(student, layer).name, "where": where, "skip_steps": skip,
         "grid": {"spatial_cycles_per_image": grid.spatial.tolist(), "temporal_cycles_per_step": grid.temporal.tolist(),
@@ -102,7 +103,7 @@ def write_report(student, grid_options, preprocessing, out, where="centre", laye
                  "steps": n_steps, "image_size": size, "sensor_res": res, "contrast": grid.amplitude / 127.5},
         **{k: selectivity.population_summary(t) for k, t in tables.items()},
         "analysis_seconds": round(time.perf_counter() - start, 1),
-        "outputs": [os.path.basename(p) for p in figures] + ["units.csv", "matrices.npz"],
+        "outputs": [os.path.basename(p) for p in pictures] + ["units.csv", "matrices.npz"],
         **(extra or {}),
     }
     with open(os.path.join(out, "summary.json"), "w") as f:

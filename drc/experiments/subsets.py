@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 from drc.core import datasets
-from drc.arguments import UsageError
+from drc.core.errors import UsageError
 
 #: The dataset name the pipeline loads from a written subset of each dataset.
 SUBSET_LOADS_AS = {"fashion_mnist": "fashion_mnist", "fashion_mnist_subset": "fashion_mnist",

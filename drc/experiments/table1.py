@@ -18,16 +18,19 @@ refused unless ``overwrite``; the same configuration resumes, skipping finished 
 import dataclasses
 import json
 import os
-import platform
 import shutil
 import time
 
 import numpy as np
 import pandas as pd
 
-from drc.arguments import UsageError
+from drc.config import DRC_PRESETS
+from drc.core import runs
+from drc.core.errors import UsageError
 from drc.experiments import conditions as cond
-from drc.experiments.table1_report import markdown_table, plot_summary, summarize
+from drc.experiments.table1_report import markdown_table, summarize
+from drc.figures import plot_summary
+from teachers.config import TEACHER_PRESETS
 
 TEST_REPEATS = 5
 NOISE = 0.5
@@ -60,16 +63,13 @@ class Scale:
         return d
 
 
-_SMALL_TEACHER = (("resblocks", 1), ("last_layer_size", 64), ("data_augmentation", False))
-_SMALL_STUDENT = (("rnn_layer1", 16), ("rnn_layer2", 32), ("student_block_size", 1), ("student_nl", "elu"),
-                  ("decoder_optimizer", "Adam"), ("val_set_mult", 1), ("unroll", True))
-#: The paper's ResNet50 teacher (spec: the cifar_style ResNet50 command line).
-_PAPER_TEACHER = (("stopping_patience", 30), ("learning_patience", 10), ("width_shift_range", 0.15),
-                  ("height_shift_range", 0.15), ("rotation_range", 5))
+_SMALL_TEACHER = tuple(TEACHER_PRESETS["small_cpu"].items())
+_SMALL_STUDENT = tuple({**DRC_PRESETS["small_cpu"], "unroll": True}.items())
+#: The paper's ResNet50 teacher (spec: the cifar_style ResNet50 command line); its topology is
+#: the Scale's ``teacher_topology``.
+_PAPER_TEACHER = tuple((k, v) for k, v in TEACHER_PRESETS["paper_resnet50_cifar"].items() if k != "network_topology")
 #: The paper's DRC with a ResNet50 teacher (spec: the DRC_training ResNet50 command line).
-_PAPER_STUDENT = (("student_nl", "relu"), ("dropout", 0.0), ("rnn_dropout", 0.0), ("conv_rnn_type", "gru"),
-                  ("student_block_size", 2), ("time_pool", "average_pool"), ("decoder_optimizer", "SGD"),
-                  ("val_set_mult", 1))
+_PAPER_STUDENT = tuple(DRC_PRESETS["paper_resnet50_cifar"].items())
 
 
 def default_scale(dataset="fashion_mnist"):
@@ -279,10 +279,10 @@ class Table1Run:
         result = {"test_accuracy": float(summary["test_accuracy_mean"]),
                   "test_accuracy_std_repeats": float(summary["test_accuracy_std"]),
                   "n_test_repeats": len(summary["test_accuracies"]),
-                  "teacher_val_accuracy": config.get("teacher_val_accuracy"),
-                  "run_folder": os.path.relpath(config["save_model_path"], self.out)}
+                  "teacher_val_accuracy": summary.get("teacher_val_accuracy"),
+                  "run_folder": os.path.relpath(summary["save_model_path"], self.out)}
         if (condition.name, seed) == cond.SAVED_STUDENT:
-            saved = save_student(config["save_model_path"], self.student_path(seed))
+            saved = save_student(summary["save_model_path"], self.student_path(seed))
             result["student_path"] = os.path.relpath(saved, self.out)
         return result
 
@@ -318,16 +318,6 @@ def save_student(run_folder, path):
     return path
 
 
-def machine_info():
-    """CPU count, platform and library versions."""
-    import keras
-    import tensorflow as tf
-
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__,
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
-
-
 def run_table1(scale, seeds=(0, 1, 2), names=None, out="results/drc_table1", overwrite=False, data_dir=None,
                verbose=2, command=None):
     """Runs (or resumes) Table 1; returns the summary DataFrame. See the module docstring."""
@@ -337,7 +327,7 @@ def run_table1(scale, seeds=(0, 1, 2), names=None, out="results/drc_table1", ove
     rows = prepare_out(out, scale, overwrite)
     runner = Table1Run(scale, out, data_dir, verbose)
     info = {"command": command, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "seeds": list(seeds),
-            "conditions": [c.name for c in chosen], "machine": machine_info(), "dataset": scale.dataset,
+            "conditions": [c.name for c in chosen], "machine": runs.machine_info(), "dataset": scale.dataset,
             "dataset_sizes": runner.sizes(), "settings": scale.as_dict(), "not_moving": cond.STATIC_DESCRIPTION,
             "test_repeats": TEST_REPEATS}
     skipped = 0

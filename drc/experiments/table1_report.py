@@ -7,7 +7,7 @@ Summaries give percentages: the mean over seeds and the sample standard deviatio
 import numpy as np
 import pandas as pd
 
-from drc.experiments.conditions import BY_NAME, CONDITIONS
+from drc.experiments.conditions import CONDITIONS
 
 DATASET_TITLES = {"fashion_mnist": "Fashion-MNIST", "fashion_mnist_subset": "Fashion-MNIST (bundled subset)",
                   "cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
@@ -42,32 +42,3 @@ def markdown_table(summary, dataset, size, res):
         lines.append(f"| {line.setting} | {line.mean:.2f} ± {line.std:.2f} | {line.n_seeds} | "
                      f"{_paper(line.paper_cifar10)} | {_paper(line.paper_cifar100)} |")
     return "\n".join(lines) + "\n"
-
-
-def plot_summary(summary, path, dataset):
-    """Horizontal bars (mean, with the std over seeds as error bars) and the paper's CIFAR-10
-    numbers as markers; returns ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from drc.core.figures import save_figure
-
-    n = len(summary)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.4))
-    y = np.arange(n)[::-1]
-    kinds = [BY_NAME[c].kind for c in summary["condition"]]
-    colours = {"teacher": "tab:gray", "naive": "tab:red", "averaged": "tab:orange", "drc": "tab:blue"}
-    ax.barh(y, summary["mean"], xerr=summary["std"], color=[colours[k] for k in kinds], capsize=3,
-            label=f"ours ({DATASET_TITLES.get(dataset, dataset)})")
-    paper = pd.to_numeric(summary["paper_cifar10"], errors="coerce")
-    shown = paper.notna().to_numpy()
-    ax.plot(paper[shown], y[shown], "kD", markersize=5, label="paper, CIFAR-10")
-    ax.set_yticks(y)
-    ax.set_yticklabels(summary["setting"])
-    low = float(np.nanmin(np.concatenate([summary["mean"] - summary["std"], paper.dropna()])))
-    ax.set_xlim(max(0.0, np.floor(low / 10) * 10 - 5), 100)
-    ax.set_xlabel("test accuracy (%)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (n + 3)), ncol=2, fontsize=8)
-    return save_figure(fig, path, dpi=110)

@@ -5,14 +5,14 @@ EXPERIMENT_ROOT --new_dataset_root NEW_DATASET_ROOT --split_idxs_root SPLIT_IDX_
 """
 import _bootstrap  # noqa: F401
 
-from convrnn_bl.cli import OneLineArgumentParser, run
 from convrnn_bl.folders import create_subset_image_directories
+from drc.core.cli import ArgumentParser, run_cli
 
 PROG = "create_subset_image_directories.py"
 
 
 def setup_args(argv=None):
-    parser = OneLineArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--dataset_root", type=str, required=True,
                         help="ImageNet folder that contains train/<wnid>/")
     parser.add_argument("--experiment_root", type=str, required=True,
@@ -26,11 +26,11 @@ def setup_args(argv=None):
 
 def main(argv=None):
     args = setup_args(argv)
-    counts = run(PROG, create_subset_image_directories, args.dataset_root, args.experiment_root,
-                 args.new_dataset_root, args.split_idxs_root)
+    counts = create_subset_image_directories(args.dataset_root, args.experiment_root, args.new_dataset_root,
+                                             args.split_idxs_root)
     print(f"copied {counts['train']} training and {counts['val']} validation images to "
           f"{args.new_dataset_root} ({counts['failed']} failed)")
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, prog=PROG)

@@ -9,14 +9,14 @@ M/model/ckpt/pretrained_mp_color-gray.hdf5); writes M/model/results/predictions_
 import _bootstrap  # noqa: F401
 
 from convrnn_bl import layout
-from convrnn_bl.cli import (OneLineArgumentParser, add_model_size_args, check_model_size, import_tensorflow, run,
-                            str2bool)
+from convrnn_bl.cli import add_model_size_args, check_model_size
+from drc.core.cli import ArgumentParser, import_tensorflow, run_cli, str2bool
 
 PROG = "test.py"
 
 
 def setup_args(argv=None):
-    parser = OneLineArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--test_data_dir", required=True, type=str,
                         help="output folder of reformat_test_data_dir.py")
     parser.add_argument("--model_dir", required=True, help="the --model_dir of train.py")
@@ -39,15 +39,14 @@ def setup_args(argv=None):
 
 def main(argv=None):
     args = setup_args(argv)
-    run(PROG, layout.test_dir, args.test_data_dir, args.tag)
-    run(PROG, layout.test_weights, args.model_dir, args.tag, args.weights)
+    layout.test_dir(args.test_data_dir, args.tag)
+    layout.test_weights(args.model_dir, args.tag, args.weights)
     import_tensorflow()
     from convrnn_bl.training import predict_bl
 
-    run(PROG, predict_bl, args.test_data_dir, args.model_dir, args.tag, batch_size=args.batch_size,
-        weights=args.weights, image_size=args.image_size, width_multiplier=args.width_multiplier,
-        save_scores=args.save_scores)
+    predict_bl(args.test_data_dir, args.model_dir, args.tag, batch_size=args.batch_size, weights=args.weights,
+               image_size=args.image_size, width_multiplier=args.width_multiplier, save_scores=args.save_scores)
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, prog=PROG)

@@ -9,15 +9,15 @@ loss) and M/model/{tag}_{timestamp}.keras (the final model).
 import _bootstrap  # noqa: F401
 
 from convrnn_bl import layout
-from convrnn_bl.cli import (OneLineArgumentParser, add_model_size_args, check_model_size, import_tensorflow, run,
-                            str2bool)
+from convrnn_bl.cli import add_model_size_args, check_model_size
+from drc.core.cli import ArgumentParser, import_tensorflow, run_cli, str2bool
 from drc.core.distribute import add_strategy_argument
 
 PROG = "train.py"
 
 
 def setup_args(argv=None):
-    parser = OneLineArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--data_dir", required=True, type=str,
                         help="folder with train_16classes/ and val_16classes/ (or train/ and val/)")
     parser.add_argument("--model_dir", required=True,
@@ -46,18 +46,17 @@ def setup_args(argv=None):
 def main(argv=None):
     args = setup_args(argv)
     # Cheap checks first, so a wrong path fails before TensorFlow starts.
-    run(PROG, layout.training_dirs, args.data_dir)
+    layout.training_dirs(args.data_dir)
     if args.pretrained:
-        run(PROG, layout.pretrained_weights, args.model_dir, args.weights)
+        layout.pretrained_weights(args.model_dir, args.weights)
     import_tensorflow()
     from convrnn_bl.training import train_bl
 
-    result = run(PROG, train_bl, args.data_dir, args.model_dir, args.tag, batch_size=args.batch_size,
-                 epochs=args.epochs, pretrained=args.pretrained, weights=args.weights,
-                 image_size=args.image_size, width_multiplier=args.width_multiplier, seed=args.seed,
-                 strategy=args.strategy)
+    result = train_bl(args.data_dir, args.model_dir, args.tag, batch_size=args.batch_size, epochs=args.epochs,
+                      pretrained=args.pretrained, weights=args.weights, image_size=args.image_size,
+                      width_multiplier=args.width_multiplier, seed=args.seed, strategy=args.strategy)
     print(f"checkpoint: {result['checkpoint']}")
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, prog=PROG)

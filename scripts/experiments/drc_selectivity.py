@@ -13,17 +13,13 @@ analysis is refused unless --overwrite.
 import argparse
 import os
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import _bootstrap  # noqa: F401,E402
 
-from drc.arguments import ArgumentParser, UsageError, run_cli  # noqa: E402
+from drc.core.cli import ArgumentParser, run_cli  # noqa: E402
 
 PROG = "drc_selectivity.py"
-OUTPUTS = ("summary.json", "units.csv", "matrices.npz", "preferred_frequencies.png", "separability_hist.png",
-           "matrices_trained.png", "matrices_untrained.png")
-QUICK_GRID = dict(spatial=[0.5, 1.5, 2.5, 3.5], temporal=[0.0, 0.1, 0.25, 0.5], n_directions=4, n_phases=3)
 
 
 def _floats(text):
@@ -61,51 +57,9 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
-    if args.student and not os.path.isfile(args.student):
-        raise UsageError(f"--student {args.student}: no such file")
-    if args.teacher and not os.path.exists(args.teacher):
-        raise UsageError(f"--teacher {args.teacher}: no such file")
-    for flag in ("teacher_epochs", "student_epochs"):
-        if getattr(args, flag) < 1:
-            raise UsageError(f"--{flag} {getattr(args, flag)} must be at least 1")
-    from drc.core.runs import check_out_dir
+    from drc.experiments.selectivity_run import run_selectivity
 
-    check_out_dir(args.out, OUTPUTS, args.overwrite)
-    grid = dict(QUICK_GRID) if args.quick else dict(n_directions=args.directions, n_phases=args.phases)
-    for key in ("spatial", "temporal"):
-        if getattr(args, key) is not None:
-            grid[key] = getattr(args, key)
-    grid["contrast"] = args.contrast
-    from drc.experiments import selectivity
-
-    selectivity.GratingGrid.regular(**{"spatial": [1.0], "temporal": [0.0], **grid, "n_steps": 1})  # checks
-
-    from drc.experiments.selectivity_report import load_student, preprocessing_for, write_report
-
-    start = time.perf_counter()
-    extra, student_path, teacher = {}, args.student, args.teacher
-    if student_path is None:
-        from drc.experiments.quick_student import train_quick_student
-
-        sizes = dict(rnn_layer1=8, rnn_layer2=8, teacher_epochs=1, student_epochs=1) if args.quick else dict(
-            teacher_epochs=args.teacher_epochs, student_epochs=args.student_epochs)
-        student_path, teacher, row = train_quick_student(os.path.join(args.out, "runs"), seed=args.seed, **sizes)
-        extra["training"] = {"test_accuracy_mean": row["test_accuracy_mean"],
-                             "test_accuracy_std": row["test_accuracy_std"],
-                             "teacher_val_accuracy": row.get("teacher_val_accuracy"),
-                             "seconds": round(time.perf_counter() - start, 1), **sizes}
-    preprocessing, source = preprocessing_for(student_path, teacher)
-    student = load_student(student_path)
-    extra.update(student=student_path, preprocessing=source)
-    summary = write_report(student, grid, preprocessing, args.out, where=args.where, layer=args.layer,
-                           skip=args.skip, seed=args.seed, extra=extra)
-    for name in ("trained", "untrained"):
-        s = summary[name]
-        print(f"{name}: {s['units']} units; separability median {s['separability']['median']:.4f} "
-              f"(IQR {s['separability']['q25']:.4f}-{s['separability']['q75']:.4f}); preferred SF counts "
-              f"{s['preferred_sf_counts']}; preferred TF counts {s['preferred_tf_counts']}")
-    print(f"wrote {args.out}/summary.json and {', '.join(summary['outputs'])} in {time.perf_counter() - start:.0f} s")
+    run_selectivity(**vars(parser().parse_args(argv)))
     return 0
 
 

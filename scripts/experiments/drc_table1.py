@@ -21,7 +21,8 @@ except ImportError:  # a checkout without pip install
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from drc.arguments import ArgumentParser, UsageError, run_cli  # noqa: E402
+from drc.core.cli import ArgumentParser, run_cli  # noqa: E402
+from drc.core.errors import UsageError  # noqa: E402
 
 PROG = "drc_table1.py"
 DATASETS = ("fashion_mnist", "fashion_mnist_subset", "cifar10", "cifar100")

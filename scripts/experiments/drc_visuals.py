@@ -13,7 +13,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import _bootstrap  # noqa: F401,E402
 
-from drc.arguments import ArgumentParser, UsageError, run_cli  # noqa: E402
+from drc.core.cli import ArgumentParser, run_cli  # noqa: E402
+from drc.core.errors import UsageError  # noqa: E402
 
 PROG = "drc_visuals.py"
 OUTPUTS = ("sensor_movie.gif", "trajectory_styles.png", "learning_curves.png")
@@ -21,7 +22,7 @@ GIF_CLASSES = (0, 7, 9)  # T-shirt/top, sneaker, ankle boot
 
 
 def parser():
-    from drc.experiments.visuals import STYLES
+    from drc.figures import STYLES
 
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("--out", default=os.path.join("results", "drc_visuals"), help="output folder")
@@ -50,11 +51,11 @@ def main(argv=None):
     for flag, low in (("n_trajectories", 1), ("n_steps", 2), ("res", 1)):
         if getattr(args, flag) < low:
             raise UsageError(f"--{flag} {getattr(args, flag)} must be at least {low}")
-    from drc.experiments import visuals
+    from drc import figures, results
     from drc.core.runs import check_out_dir
 
     check_out_dir(args.out, OUTPUTS, args.overwrite)
-    runs = visuals.run_folders(args.runs) if args.runs else []
+    runs = results.run_folders(args.runs) if args.runs else []
     import numpy as np
 
     from drc.core.datasets import load_fashion_mnist_subset
@@ -63,14 +64,14 @@ def main(argv=None):
     (x, y), _ = load_fashion_mnist_subset()
     picks = [int(np.flatnonzero(y == c)[0]) for c in GIF_CLASSES]
     rng = np.random.default_rng(args.seed)
-    traj = sample_trajectories(len(picks), args.n_steps, args.gif_style, args.noise, visuals.sensor_start(x.shape[1]),
+    traj = sample_trajectories(len(picks), args.n_steps, args.gif_style, args.noise, figures.sensor_start(x.shape[1]),
                                rng=rng)
-    written = [visuals.sensor_movie_gif(x[picks], traj, args.res, os.path.join(args.out, "sensor_movie.gif"),
+    written = [figures.sensor_movie_gif(x[picks], traj, args.res, os.path.join(args.out, "sensor_movie.gif"),
                                         titles=[f"{args.gif_style}, image {i}" for i in picks]),
-               visuals.plot_trajectory_styles(os.path.join(args.out, "trajectory_styles.png"), styles,
+               figures.plot_trajectory_styles(os.path.join(args.out, "trajectory_styles.png"), styles,
                                               args.n_trajectories, args.n_steps, x.shape[1], args.noise, args.seed)]
     if runs:
-        written.append(visuals.plot_learning_curves(runs, os.path.join(args.out, "learning_curves.png")))
+        written.append(figures.plot_learning_curves(runs, os.path.join(args.out, "learning_curves.png")))
     print("wrote " + ", ".join(written))
     return 0
 

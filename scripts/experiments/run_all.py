@@ -8,117 +8,31 @@ whether all parts finished. Running the same command again after an interruption
 the suite: finished parts are skipped and Table 1 resumes its finished rows (the other parts
 restart). Without ``--overwrite`` each part refuses a folder holding another run's results.
 """
-import json
 import os
-import platform
-import subprocess
 import sys
-import time
 
 import _bootstrap  # noqa: F401,E402
 
-from drc.arguments import ArgumentParser  # noqa: E402
+from drc.core.cli import ArgumentParser, run_cli  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RECORD = "run_all.json"
-PARTS = ("drc_table1", "drc_selectivity", "drc_visuals", "bl_speed_accuracy")
 
 
-def steps(out, quick, overwrite, seeds=None, resuming=()):
-    """(name, argv) of each part, in order (the selectivity and visuals use Table 1's outputs).
-
-    Parts named in ``resuming`` were started by an interrupted run of this suite: Table 1 then
-    resumes its own rows instead of being overwritten."""
-    table1 = os.path.join(out, "drc_table1")
-    mode = ["--quick"] if quick else []
-    again = ["--overwrite"] if overwrite else []
-    seeds = ["--seeds", str(seeds)] if seeds else []
-    return [
-        ("drc_table1", ["drc_table1.py", "--out", table1, *mode, *seeds,
-                        *([] if "drc_table1" in resuming else again)]),
-        ("drc_selectivity", ["drc_selectivity.py", "--student",
-                             os.path.join(table1, "students", "drc10_pos_seed0.keras"),
-                             "--teacher", os.path.join(table1, "teachers", "teacher_seed0.keras"),
-                             "--out", os.path.join(out, "drc_selectivity"), *mode, *again]),
-        ("drc_visuals", ["drc_visuals.py", "--out", os.path.join(out, "drc_visuals"), "--runs",
-                         os.path.join(table1, "runs", "saved_models", "*_seed0_*"), *again]),
-        ("bl_speed_accuracy", ["bl_speed_accuracy.py", "--out", os.path.join(out, "bl_speed_accuracy"), *mode,
-                               *again]),
-    ]
-
-
-def settings_of(args, names):
-    """What makes two runs of the suite the same run (so the second continues the first)."""
-    return {"quick": args.quick, "seeds": args.seeds, "overwrite": args.overwrite, "parts": list(names)}
-
-
-def read_record(path):
-    """The suite record at ``path`` (None when absent or unreadable)."""
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def continued(record, settings):
-    """(parts already finished, part that was running) when ``record`` is an unfinished run with
-    ``settings``; else nothing to continue."""
-    if not record or record.get("finished", True) or record.get("settings") != settings:
-        return {}, None
-    return dict(record.get("seconds", {})), record.get("running")
+def parser():
+    p = ArgumentParser(prog="run_all.py", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="every part in its quick mode")
+    p.add_argument("--out", default=None, help="results folder (default results/, --quick: results/quick/)")
+    p.add_argument("--overwrite", action="store_true", help="passed on to the parts that refuse otherwise")
+    p.add_argument("--only", default=None, help="comma-separated parts to run (default: all)")
+    p.add_argument("--seeds", type=int, default=None, help="Table 1's seeds (default: its own, 3; 1 with --quick)")
+    return p
 
 
 def main(argv=None):
-    parser = ArgumentParser(prog="run_all.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every part in its quick mode")
-    parser.add_argument("--out", default=None, help="results folder (default results/, --quick: results/quick/)")
-    parser.add_argument("--overwrite", action="store_true", help="passed on to the parts that refuse otherwise")
-    parser.add_argument("--only", default=None, help="comma-separated parts to run (default: all)")
-    parser.add_argument("--seeds", type=int, default=None, help="Table 1's seeds (default: its own, 3; 1 with --quick)")
-    args = parser.parse_args(argv)
-    out = args.out or ("results/quick" if args.quick else "results")
-    names = args.only.split(",") if args.only else list(PARTS)
-    unknown = sorted(set(names) - set(PARTS))
-    if unknown:
-        parser.error(f"--only {','.join(unknown)}: unknown; allowed: {', '.join(PARTS)}")
-    if args.seeds is not None and args.seeds < 1:
-        parser.error(f"--seeds {args.seeds} must be at least 1")
-    path = os.path.join(out, RECORD if not args.only else f"run_all_{'_'.join(names)}.json")
-    settings = settings_of(args, names)
-    times, running = continued(read_record(path), settings)
-    if times or running:
-        print(f"continuing the interrupted suite in {path}: done {', '.join(times) or 'nothing'}", flush=True)
-    chosen = [step for step in steps(out, args.quick, args.overwrite, args.seeds, resuming=[running])
-              if step[0] in names]
-    os.makedirs(out, exist_ok=True)
-    record = {"settings": settings, "seconds": times, "finished": False, "cpus": os.cpu_count(),
-              "machine": platform.platform(), "python": platform.python_version()}
-    for name, argv_ in chosen:
-        if name in times:
-            continue
-        command = [sys.executable, os.path.join(HERE, argv_[0]), *argv_[1:]]
-        print(f"== {name}: {' '.join(command[1:])}", flush=True)
-        write_record(path, dict(record, running=name))
-        t0 = time.time()
-        code = subprocess.call(command)
-        if code:
-            print(f"run_all.py: error: {name} ended with exit code {code}", file=sys.stderr)
-            return code
-        times[name] = round(time.time() - t0, 1)
-        write_record(path, record)
-    record.update(finished=True, total_seconds=round(sum(times.values()), 1))
-    write_record(path, record)
-    print(json.dumps(record, indent=1))
-    return 0
+    from drc.experiments.suite import run_suite
 
-
-def write_record(path, record):
-    """Writes the suite record atomically."""
-    with open(path + ".partial", "w") as f:
-        json.dump(record, f, indent=1)
-    os.replace(path + ".partial", path)
+    return run_suite(HERE, **vars(parser().parse_args(argv)))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main, prog="run_all.py"))

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bl_fixtures import CLASSES, fake_human_experiment, fake_imagenet, run_script, write_class_tree
+from tests.helpers import CLASSES, fake_human_experiment, fake_imagenet, run_script, write_class_tree
 from convrnn_bl import bl_net, load_keras2_weights, save_keras2_weights
-from convrnn_bl.cli import str2bool
+from drc.core.cli import str2bool
 
 SMALL = ["--image_size", "64", "--width_multiplier", "0.0625"]
 

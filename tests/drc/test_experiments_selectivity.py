@@ -13,7 +13,7 @@ from drc.experiments import selectivity
 from drc.experiments.gratings import drifting_gratings, sensor_movies
 from drc.core.preprocessing import Preprocessing
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import ROOT  # noqa: E402
 SCRIPT = os.path.join(ROOT, "scripts", "experiments", "drc_selectivity.py")
 
 

@@ -4,17 +4,7 @@ import numpy as np
 import pytest
 
 from drc import sensor
-
-
-def opencv_frame(image, q, res, window, pad=100):
-    """Reference: pad with zeros, crop rows [P - q1 - window, P - q1), cols [q0, q0 + window)."""
-    padded = cv2.copyMakeBorder(np.float32(image) / 256, pad, pad, pad, pad, cv2.BORDER_CONSTANT)
-    if padded.ndim == 2:
-        padded = padded[..., None]
-    size = padded.shape[0]
-    crop = padded[size - q[1] - window:size - q[1], q[0]:q[0] + window]
-    out = cv2.resize(crop, (res, res), interpolation=cv2.INTER_CUBIC)
-    return out.reshape(res, res, -1)
+from tests.helpers import opencv_frame
 
 
 @pytest.mark.parametrize("window,res,channels", [(32, 8, 3), (56, 8, 3), (32, 8, 1), (32, 5, 3), (32, 13, 2)])

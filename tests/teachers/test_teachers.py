@@ -384,7 +384,7 @@ def test_v1_learns_fashion_mnist(tmp_path, fmnist_full):
 
     Augmentation is off: two epochs are too few for augmented training (69% measured with it).
     """
-    from teachers.cli import teacher_parser
+    from drc.teacher_cli import teacher_parser
 
     (x, y), (xt, yt) = fmnist_full
     argv = ("--stopping_patience 30 --learning_patience 10 --resblocks 5 --no-last_maxpool_en --nl elu "

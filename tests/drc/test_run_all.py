@@ -1,15 +1,12 @@
-"""The results suite's driver (scripts/experiments/run_all.py): which parts run with which flags,
-and how an interrupted suite continues."""
-import importlib.util
+"""The results suite's driver (drc.experiments.suite, run by scripts/experiments/run_all.py): which
+parts run with which flags, and how an interrupted suite continues."""
 import json
 import os
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "experiments"))
-SPEC = importlib.util.spec_from_file_location("run_all", os.path.join(ROOT, "scripts", "experiments", "run_all.py"))
-run_all = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(run_all)
+from drc.experiments import suite as run_all
+
+from tests.helpers import ROOT  # noqa: E402
+SCRIPTS = os.path.join(ROOT, "scripts", "experiments")
 
 
 def _argv(steps):
@@ -46,9 +43,8 @@ def test_only_an_unfinished_record_of_the_same_settings_continues():
 
 def test_a_failed_part_is_recorded_and_the_same_command_continues(tmp_path, capsys):
     out = tmp_path / "results"
-    argv = ["--out", str(out), "--only", "drc_visuals"]
-    assert run_all.main(argv) == 2  # no Table 1 run folders for the learning curves
+    assert run_all.run_suite(SCRIPTS, out=str(out), only="drc_visuals") == 2  # no Table 1 run folders
     record = json.loads((out / "run_all_drc_visuals.json").read_text())
     assert record["running"] == "drc_visuals" and not record["finished"] and record["seconds"] == {}
-    assert run_all.main(argv) == 2
+    assert run_all.run_suite(SCRIPTS, out=str(out), only="drc_visuals") == 2
     assert "continuing the interrupted suite" in capsys.readouterr().out

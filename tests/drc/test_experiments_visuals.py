@@ -8,19 +8,19 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from drc.arguments import UsageError
-from drc.experiments import visuals
+from drc import figures, results
+from drc.core.errors import UsageError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import ROOT  # noqa: E402
 SCRIPT = os.path.join(ROOT, "scripts", "experiments", "drc_visuals.py")
 
 
 def test_gif_has_one_frame_per_step_and_follows_the_window(tmp_path, fmnist_subset):
     (x, _), _ = fmnist_subset
     steps = 6
-    start = np.array(visuals.sensor_start(28))
+    start = np.array(figures.sensor_start(28))
     offsets = np.stack([np.arange(steps) * 3, np.zeros(steps, int)], axis=-1)  # moves right by 3 px per step
-    path = visuals.sensor_movie_gif(x[:2], np.stack([start + offsets, start - offsets]), 7, str(tmp_path / "m.gif"))
+    path = figures.sensor_movie_gif(x[:2], np.stack([start + offsets, start - offsets]), 7, str(tmp_path / "m.gif"))
     gif = Image.open(path)
     assert gif.n_frames == steps
     pictures = []
@@ -41,21 +41,21 @@ def test_learning_curves_read_both_history_layouts(tmp_path):
                                                                                       index=False)
     pd.DataFrame({"epoch": [0, 1, 2], "loss": [0.9, 0.6, 0.5], "val_loss": [0.8, 0.6, 0.45]}).to_csv(
         split / "student_history.csv", index=False)
-    history = visuals.read_histories(str(split))
+    history = results.read_histories(str(split))
     assert history["epoch"].tolist() == [1, 2, 3] and set(history["stage"]) == {"student"}
     assert history["val_loss"].tolist() == [0.8, 0.6, 0.45]
     (tmp_path / "not_a_run").mkdir()
-    runs = visuals.run_folders([str(tmp_path / "*")])
+    runs = results.run_folders([str(tmp_path / "*")])
     assert runs == [str(whole), str(split)]
-    path = visuals.plot_learning_curves(runs, str(tmp_path / "curves.png"))
+    path = figures.plot_learning_curves(runs, str(tmp_path / "curves.png"))
     assert os.path.getsize(path) > 1000
     with pytest.raises(UsageError):
-        visuals.run_folders([str(tmp_path / "nothing*")])
+        results.run_folders([str(tmp_path / "nothing*")])
 
 
 def test_run_labels_drop_the_job_and_time_suffix():
-    assert visuals.run_label("runs/saved_models/drc10_pos_seed0_j32103_t1795444939/") == "drc10_pos_seed0"
-    assert visuals.run_label("my_run") == "my_run"
+    assert results.run_label("runs/saved_models/drc10_pos_seed0_j32103_t1795444939/") == "drc10_pos_seed0"
+    assert results.run_label("my_run") == "my_run"
 
 
 def test_script_writes_gif_and_styles_and_rejects_an_unknown_style(tmp_path):

@@ -7,7 +7,7 @@ import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import ROOT  # noqa: E402
 
 
 def test_demo_writes_sensor_movie_picture(tmp_path):

@@ -6,22 +6,8 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.conftest import make_tiny_cifar
+from tests.helpers import DRC_RESNET, DRC_V1, ROOT, SMALL, TEACHER_RESNET, TEACHER_V1, make_tiny_cifar
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TEACHER_V1 = ("--stopping_patience 30 --learning_patience 10 --resblocks 5 --no-last_maxpool_en --nl elu "
-              "--width_shift_range 0.15 --height_shift_range 0.15 --rotation_range 5").split()
-TEACHER_RESNET = ("--stopping_patience 30 --learning_patience 10 --width_shift_range 0.15 --height_shift_range 0.15 "
-                  "--rotation_range 5 --network_topology resnet50_on_imagenet").split()
-DRC_V1 = ("--student_nl elu --teacher_net {teacher} --dropout 0.0 --rnn_dropout 0.0 --conv_rnn_type gru "
-          "--n_samples 10 --epochs 100 --int_epochs 1 --trajectories_num -1 --student_block_size 2 --broadcast 0 "
-          "--noise 0.5 --max_length 10 --time_pool average_pool --rnn_layer2 128 --rnn_layer1 64 "
-          "--student_version 3 --style spiral_2dir2")
-DRC_RESNET = ("--student_nl relu --teacher_net {teacher} --dropout 0.0 --rnn_dropout 0.0 --conv_rnn_type gru "
-              "--n_samples 5 --epochs 100 --int_epochs 1 --trajectories_num -1 --student_block_size 2 --broadcast 1 "
-              "--style spiral_2dir2  --noise 0.5 --max_length 5 --time_pool average_pool --student_version 3 "
-              "--upsample 7 --resnet_mode  --decoder_optimizer SGD --val_set_mult 1 --n_classes 10")
-SMALL = ["--epochs", "1", "--decoder_epochs", "1", "--val_size", "20"]
 
 
 def run(script, args, cwd, timeout=900):

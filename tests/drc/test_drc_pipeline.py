@@ -13,7 +13,7 @@ from drc.drc_cli import parse_config
 from drc.pipeline import config_key, make_run_folders, run_drc
 from drc.core.preprocessing import Preprocessing
 from drc.tf_data import trajectory_dataset
-from tests.conftest import make_fashion_mnist_folder
+from tests.helpers import make_fashion_mnist_folder
 
 SMALL_STUDENT = ["--rnn_layer1", "8", "--rnn_layer2", "16", "--student_block_size", "1", "--student_nl", "elu"]
 
@@ -57,12 +57,17 @@ def _drc_config(teacher, tmp_path, n_train, epochs, decoder_epochs):
 def test_end_to_end_run_lowers_mse_and_writes_every_artefact(small_teacher, tmp_path):
     keras.utils.set_random_seed(1)
     config = _drc_config(small_teacher, tmp_path, n_train=1500, epochs=2, decoder_epochs=1)
+    given, key = dict(config), config_key(config)
+    interrupted = make_run_folders(config, str(tmp_path))  # an earlier run of this configuration stopped here
+    assert os.path.basename(interrupted.work) == key
     row = run_drc(config)
+    assert config == given  # the results come back in the row, not in the configuration
+    assert row["save_model_path"] == interrupted.folder  # the run found its work folder by config_key(config)
     mse = row["student_test_error"]
     assert len(mse) == 2 and mse[-1] < mse[0]
     assert 0.0 <= row["test_accuracy_mean"] <= 1.0 and len(row["test_accuracies"]) == 5
     assert row["teacher_val_accuracy"] > 0.7
-    folder = config["save_model_path"]
+    folder = row["save_model_path"]
     for name in ("student.keras", "backend_trained_model.keras", "fro_student_and_decoder_trained.keras",
                  "histories.csv", "student_history.csv", "decoder_history.csv", "config.json"):
         assert os.path.isfile(os.path.join(folder, name)), name
@@ -73,7 +78,7 @@ def test_end_to_end_run_lowers_mse_and_writes_every_artefact(small_teacher, tmp_
     assert os.path.isfile(tmp_path / "summary_dataframe_DRC_training_data.csv")
     full = keras.models.load_model(os.path.join(folder, "fro_student_and_decoder_trained.keras"))
     assert full.output_shape == (None, 10)
-    assert not os.path.exists(os.path.join(tmp_path, "saved_models", ".in_progress", config_key(config)))
+    assert not os.path.exists(interrupted.work)  # removed once the run completed
 
 
 def test_summary_is_appended_not_overwritten(tmp_path):
@@ -138,7 +143,7 @@ def test_trajectory_dataset_cardinality_and_fixed_validation():
 
 
 def test_bad_flags_are_one_line_errors():
-    from drc.arguments import UsageError
+    from drc.core.errors import UsageError
 
     with pytest.raises(UsageError, match="valid styles"):
         parse_config(["--style", "wiggle"])

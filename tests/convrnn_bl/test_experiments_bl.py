@@ -13,11 +13,13 @@ import tensorflow as tf
 from convrnn_bl.experiments import conditions as cond
 from convrnn_bl.experiments.evaluation import condition_rows, results_table, steps_to_reach
 from convrnn_bl.experiments.fit import build_models, max_layers, training_dataset
-from convrnn_bl.experiments.outputs import OutputExistsError, check_out_dir
+from convrnn_bl.experiments.outputs import OUTPUTS
+from drc.core.errors import OutputExistsError
+from drc.core.runs import check_out_dir
 from convrnn_bl.experiments.report import per_step_markdown, speed_accuracy_markdown
 from convrnn_bl.speed_accuracy import flops_per_exit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import ROOT  # noqa: E402
 SCRIPT = os.path.join(ROOT, "scripts", "experiments", "bl_speed_accuracy.py")
 
 
@@ -214,12 +216,12 @@ def test_steps_to_reach_and_markdown(table):
 
 def test_an_earlier_run_is_never_overwritten_silently(tmp_path):
     out = tmp_path / "run"
-    check_out_dir(str(out))                          # new folder: fine
-    check_out_dir(str(out))                          # still empty: fine
+    check_out_dir(str(out), OUTPUTS)                          # new folder: fine
+    check_out_dir(str(out), OUTPUTS)                          # still empty: fine
     (out / "results.csv").write_text("x\n")
     with pytest.raises(OutputExistsError, match="already holds a run .*results.csv.*--overwrite"):
-        check_out_dir(str(out))
-    check_out_dir(str(out), overwrite=True)
+        check_out_dir(str(out), OUTPUTS)
+    check_out_dir(str(out), OUTPUTS, overwrite=True)
     assert (out / "results.csv").read_text() == "x\n"  # nothing deleted by the check itself
     result = run_cli("--out", out, timeout=120)
     assert_one_line_error(result, "already holds a run")

@@ -6,11 +6,11 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import make_tiny_cifar
+from tests.helpers import ROOT, make_tiny_cifar
 from drc.core.datasets import load_dataset
-from teachers import cli
+from drc import teacher_cli as cli
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "cifar_style.py")
+SCRIPT = os.path.join(ROOT, "scripts", "cifar_style.py")
 V1 = ("--stopping_patience 30 --learning_patience 10 --resblocks 5 --no-last_maxpool_en --nl elu "
       "--width_shift_range 0.15 --height_shift_range 0.15 --rotation_range 5")
 V2 = ("--stopping_patience 30 --learning_patience 10 --resblocks8 3 --resblocks16 3 --no-last_maxpool_en --nl elu "
@@ -85,7 +85,7 @@ def test_bad_flags_give_one_line_and_exit_code_2(tmp_path, extra, message):
 
 
 def test_existing_teacher_is_never_overwritten(tmp_path, monkeypatch, capsys):
-    from drc.arguments import run_cli
+    from drc.core.cli import run_cli
 
     data = make_tiny_cifar(tmp_path / "data", 10, n_train=20, n_test=4)
     teacher = tmp_path / "pretrained_teachers" / "default_cifar10_teacher.keras"
@@ -103,7 +103,7 @@ def test_existing_teacher_is_never_overwritten(tmp_path, monkeypatch, capsys):
 def test_missing_dataset_is_a_one_line_error(tmp_path, monkeypatch, capsys):
     import keras
 
-    from drc.arguments import run_cli
+    from drc.core.cli import run_cli
 
     def offline():
         raise Exception("URL fetch failure: [Errno -2] Name or service not known")
@@ -120,7 +120,7 @@ def test_missing_dataset_is_a_one_line_error(tmp_path, monkeypatch, capsys):
 
 
 def test_missing_resnet_weights_file_is_a_one_line_error(tmp_path, monkeypatch, capsys):
-    from drc.arguments import run_cli
+    from drc.core.cli import run_cli
 
     data = make_tiny_cifar(tmp_path / "data", 10, n_train=20, n_test=4)
     monkeypatch.chdir(tmp_path)

@@ -15,8 +15,8 @@ import pytest
 from drc.core import distribute
 from drc.tf_data import EpochClock, trajectory_dataset
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKER = os.path.join(ROOT, "tests", "distributed_worker.py")
+from tests.helpers import ROOT  # noqa: E402
+WORKER = os.path.join(ROOT, "tests", "core", "distributed_worker.py")
 
 
 @pytest.fixture(scope="module")
@@ -218,8 +218,7 @@ def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained
 def test_seed_command_lines_under_two_workers(tmp_path):
     """cifar_style.py then DRC_training.py (the seed's v1 lines) as 2 multi-worker processes:
     they finish, and only the chief's files appear in the shared folder."""
-    from tests.conftest import make_tiny_cifar
-    from tests.test_drc_training_cli import DRC_V1, SMALL, TEACHER_V1
+    from tests.helpers import DRC_V1, SMALL, TEACHER_V1, make_tiny_cifar
 
     data = make_tiny_cifar(tmp_path / "data", 10, n_train=60, n_test=20)
 

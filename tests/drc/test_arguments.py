@@ -3,9 +3,12 @@ import argparse
 
 import pytest
 
-from drc import arguments
-from drc.arguments import (ArgumentParser, UsageError, default_parameters, explicit_dests, resnet_weights_choice,
-                           resolve_dataset, run_cli)
+from drc.arguments import default_parameters
+from drc.core.cli import ArgumentParser, explicit_dests, run_cli
+from drc.core.datasets import resolve_dataset
+from drc.core.errors import UsageError
+from teachers import config as teacher_config
+from teachers.config import resnet_weights_choice
 
 # Every value flag of the original's default_parameters: name -> (default, type).
 ORIGINAL_VALUE_FLAGS = {
@@ -112,9 +115,9 @@ def test_resolve_dataset():
 
 
 def test_resnet_weights_choice_flag_then_environment_then_imagenet(monkeypatch):
-    monkeypatch.delenv(arguments.RESNET_WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv(teacher_config.RESNET_WEIGHTS_ENV, raising=False)
     assert resnet_weights_choice(None) == "imagenet"
-    monkeypatch.setenv(arguments.RESNET_WEIGHTS_ENV, "/w.h5")
+    monkeypatch.setenv(teacher_config.RESNET_WEIGHTS_ENV, "/w.h5")
     assert resnet_weights_choice(None) == "/w.h5"
     assert resnet_weights_choice("none") == "none"
 

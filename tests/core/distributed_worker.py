@@ -1,8 +1,8 @@
-"""A worker process for the distribution tests (run by tests/test_distribute.py, not collected).
+"""A worker process for the distribution tests (run by tests/core/test_distribute.py, not collected).
 
-    python tests/distributed_worker.py distill --teacher T --out D [--strategy S] [--epochs E]
+    python tests/core/distributed_worker.py distill --teacher T --out D [--strategy S] [--epochs E]
         [--pause_after_epoch K] [--global_batch B]
-    python tests/distributed_worker.py mirrored --teacher T --out D
+    python tests/core/distributed_worker.py mirrored --teacher T --out D
 
 ``distill`` runs the DRC pipeline's distillation stage (``drc.pipeline`` functions, as
 ``run_drc`` calls them) on 256 real Fashion-MNIST images under ``--strategy`` (TF_CONFIG names

@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 from drc import sensor, trajectories
-from drc.dataset_utils import DRC_dataset_generator, bad_res101, generate_drc_images
+from drc.compat import DRC_dataset_generator, bad_res101, generate_drc_images
 from drc.tf_data import make_drc_dataset
-from tests.test_sensor import opencv_frame
+from tests.helpers import opencv_frame
 
 
 def _images(n=12, size=32, channels=3, seed=0):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from drc.core import datasets
-from tests.conftest import make_tiny_cifar
+from tests.helpers import make_tiny_cifar
 
 
 def test_bundled_subset_is_stratified_real_fashion_mnist(fmnist_subset):

@@ -9,16 +9,17 @@ import pandas as pd
 import pytest
 
 from drc import sensor
-from drc.arguments import UsageError
+from drc.core.errors import UsageError
 from drc.experiments import conditions as cond
 from drc.experiments import table1
 from drc.experiments.averaged import averaged_prediction, low_res_frames
-from drc.experiments.table1_report import markdown_table, plot_summary, summarize
+from drc.experiments.table1_report import markdown_table, summarize
 from drc.core.preprocessing import Preprocessing, shrink_images
+from drc.figures import plot_summary
 from drc.tf_data import trajectory_dataset
 from drc.trajectories import sample_trajectories
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import ROOT  # noqa: E402
 SCRIPT = os.path.join(ROOT, "scripts", "experiments", "drc_table1.py")
 
 

@@ -1,12 +1,18 @@
 """The command line of ``scripts/cifar_style.py`` (the original's pretrained_teachers/cifar_style.py).
 
+It lives in ``drc`` beside ``drc_cli`` because both are built on the original's shared parser
+(``drc.arguments.default_parameters``); the teacher library (``teachers``) knows no argparse.
+
 Its flags: the shared ``default_parameters`` plus ``--resblocks16 --resblocks8 --n_classes`` and
 the ``--[no-]layer_norm_res16/8``, ``--[no-]skip_conn16/8``, ``--[no-]compile_on_spot`` pairs,
 with the original's defaults on top. Two choices follow the original's README rather than its
 code: the default topology is ``default`` (v1), and images keep their full resolution unless
 ``--res`` is typed (the shared default ``--res 8`` is the DRC sensor's).
 """
-from drc.arguments import ArgumentParser, add_bool_pair, default_parameters, explicit_dests, resolve_dataset
+from drc.arguments import default_parameters
+from drc.core.cli import ArgumentParser, add_bool_pair, explicit_dests
+from drc.core.datasets import resolve_dataset
+from teachers.config import TeacherConfig
 
 DESCRIPTION = ("Train a DRC teacher (v1 'default', v2, or ResNet50 split after pool1_pool) on CIFAR-10/100 or "
                "Fashion-MNIST and save it with its preprocessing to "
@@ -15,7 +21,8 @@ INTERRUPT_HINT = "run the same command again to resume from the last finished ep
 
 
 def teacher_parser(prog=None):
-    """The cifar_style parser: shared flags, the teacher-only flags and the original's defaults."""
+    """The cifar_style parser: shared flags, the teacher-only flags, and the defaults of
+    ``TeacherConfig`` (the original's cifar_style ones) on top."""
     p = ArgumentParser(prog=prog, parents=[default_parameters()], description=DESCRIPTION)
     g = p.add_argument_group("cifar_style")
     g.add_argument("--resblocks16", default=3, type=int, help="v2: residual blocks at half resolution (front end)")
@@ -26,11 +33,7 @@ def teacher_parser(prog=None):
     add_bool_pair(g, "skip_conn16", "v2: skip connections in the half-resolution blocks (default on)")
     add_bool_pair(g, "skip_conn8", "v2: skip connections in the quarter-resolution blocks (default on)")
     add_bool_pair(g, "compile_on_spot", "compile with Adam (default on; off keeps the ResNet teacher's SGD)")
-    p.set_defaults(data_augmentation=True, layer_norm_res=True, layer_norm_res16=True, layer_norm_res8=True,
-                   layer_norm_2=True, skip_conn=True, skip_conn8=True, skip_conn16=True, dense_interface=False,
-                   last_maxpool_en=False, compile_on_spot=True, resblocks=5, epochs=200, nl="elu",
-                   stopping_patience=30, learning_patience=10, rotation_range=5, width_shift_range=0.15,
-                   height_shift_range=0.15, network_topology="default")
+    p.set_defaults(**TeacherConfig().as_dict())
     return p
 
 

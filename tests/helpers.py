@@ -1,10 +1,16 @@
-"""Image trees for the BL tests, made of real Fashion-MNIST images written as JPEG files.
+"""What the tests share (not collected): real data written in the originals' file layouts, and
+references. The fixtures that use them are in tests/conftest.py.
 
-- :func:`write_class_tree`: ``root/<class>/<prefix><k>.JPEG``.
-- :func:`fake_imagenet`: ``train/<wnid>/<wnid>_<k>.JPEG`` plus ``image_names/<class>.txt`` (the
-  layout create_subset_image_directories.py reads).
-- :func:`fake_human_experiment`: ``ColorGraySplit/0..4``, ``BlurSplit_color/0..4``,
-  ``NoiseSplit_gray_contrast0.2/0..4`` with class names in the file names (reformat's input).
+- :data:`ROOT`: the repository; the seed's command lines (:data:`TEACHER_V1`, :data:`DRC_V1`, ...).
+- :func:`make_tiny_cifar`: a CIFAR folder in the official pickle layout, of real Fashion-MNIST
+  images; :func:`write_idx_gz`, :func:`make_fashion_mnist_folder`: the IDX layout.
+- :func:`opencv_frame`: the sensor's reference (OpenCV's INTER_CUBIC of the padded crop).
+- Image trees for the BL tests, made of real Fashion-MNIST images written as JPEG files:
+  :func:`write_class_tree` (``root/<class>/<prefix><k>.JPEG``); :func:`fake_imagenet`
+  (``train/<wnid>/<wnid>_<k>.JPEG`` plus ``image_names/<class>.txt``, the layout
+  create_subset_image_directories.py reads); :func:`fake_human_experiment` (``ColorGraySplit/0..4``,
+  ``BlurSplit_color/0..4``, ``NoiseSplit_gray_contrast0.2/0..4`` with class names in the file
+  names, reformat's input).
 """
 import os
 import subprocess
@@ -13,8 +19,24 @@ import sys
 import cv2
 import numpy as np
 
+from drc.core import datasets
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
 SCRIPTS = os.path.join(ROOT, "scripts", "convrnn")
+# The seed's cifar_style.py and DRC_training.py command lines, and the allowed small-run flags.
+TEACHER_V1 = ("--stopping_patience 30 --learning_patience 10 --resblocks 5 --no-last_maxpool_en --nl elu "
+              "--width_shift_range 0.15 --height_shift_range 0.15 --rotation_range 5").split()
+TEACHER_RESNET = ("--stopping_patience 30 --learning_patience 10 --width_shift_range 0.15 --height_shift_range 0.15 "
+                  "--rotation_range 5 --network_topology resnet50_on_imagenet").split()
+DRC_V1 = ("--student_nl elu --teacher_net {teacher} --dropout 0.0 --rnn_dropout 0.0 --conv_rnn_type gru "
+          "--n_samples 10 --epochs 100 --int_epochs 1 --trajectories_num -1 --student_block_size 2 --broadcast 0 "
+          "--noise 0.5 --max_length 10 --time_pool average_pool --rnn_layer2 128 --rnn_layer1 64 "
+          "--student_version 3 --style spiral_2dir2")
+DRC_RESNET = ("--student_nl relu --teacher_net {teacher} --dropout 0.0 --rnn_dropout 0.0 --conv_rnn_type gru "
+              "--n_samples 5 --epochs 100 --int_epochs 1 --trajectories_num -1 --student_block_size 2 --broadcast 1 "
+              "--style spiral_2dir2  --noise 0.5 --max_length 5 --time_pool average_pool --student_version 3 "
+              "--upsample 7 --resnet_mode  --decoder_optimizer SGD --val_set_mult 1 --n_classes 10")
+SMALL = ["--epochs", "1", "--decoder_epochs", "1", "--val_size", "20"]
 # SATBench's 16 classes; class i gets Fashion-MNIST images of label i % 10 (classes 10..15 take
 # later images of labels 0..5, so no image is used twice when fewer than 50 are taken).
 CLASSES = ("airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat", "chair", "clock",
@@ -107,3 +129,51 @@ def run_script(name, *args, timeout=600):
                TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     return subprocess.run([sys.executable, os.path.join(SCRIPTS, name), *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def make_tiny_cifar(root, n_classes=10, n_train=60, n_test=20, seed=0, real=True):
+    """Writes a tiny CIFAR folder in the official pickle layout under root and returns root.
+
+    With real=True the images are real Fashion-MNIST images (resized to 32x32, grey -> RGB).
+    """
+    rng = np.random.default_rng(seed)
+    (xs, ys), _ = datasets.load_fashion_mnist_subset()
+    idx = rng.choice(len(xs), n_train + n_test, replace=False)
+    imgs = np.pad(xs[idx], ((0, 0), (2, 2), (2, 2), (0, 0)))
+    imgs = np.repeat(imgs, 3, axis=-1) if real else rng.integers(0, 256, imgs.shape[:3] + (3,), dtype=np.uint8)
+    labels = ys[idx] % n_classes if n_classes <= 10 else rng.integers(0, n_classes, len(idx))
+    folder = os.path.join(root, datasets.CIFAR_FOLDERS[f"cifar{n_classes}"])
+    datasets.write_cifar_folder(folder, imgs[:n_train], labels[:n_train], imgs[n_train:], labels[n_train:], n_classes)
+    return str(root)
+
+
+def write_idx_gz(path, array):
+    """Writes a uint8 array as a gzipped IDX file (the MNIST / Fashion-MNIST format)."""
+    import gzip
+
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def make_fashion_mnist_folder(root, n_train=2000, n_test=500):
+    """A Fashion-MNIST folder (the four IDX files) holding the first images of the bundled subset."""
+    (x, y), (xt, yt) = datasets.load_fashion_mnist_subset()
+    os.makedirs(root, exist_ok=True)
+    arrays = {"x_train": x[:n_train, ..., 0], "y_train": y[:n_train], "x_test": xt[:n_test, ..., 0],
+              "y_test": yt[:n_test]}
+    for key, name in datasets.FASHION_MNIST_FILES.items():
+        write_idx_gz(os.path.join(root, name), arrays[key])
+    return str(root)
+
+
+def opencv_frame(image, q, res, window, pad=100):
+    """Reference: pad with zeros, crop rows [P - q1 - window, P - q1), cols [q0, q0 + window)."""
+    padded = cv2.copyMakeBorder(np.float32(image) / 256, pad, pad, pad, pad, cv2.BORDER_CONSTANT)
+    if padded.ndim == 2:
+        padded = padded[..., None]
+    size = padded.shape[0]
+    crop = padded[size - q[1] - window:size - q[1], q[0]:q[0] + window]
+    out = cv2.resize(crop, (res, res), interpolation=cv2.INTER_CUBIC)
+    return out.reshape(res, res, -1)
