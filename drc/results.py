@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from drc.core.errors import UsageError
+from drc.core.runs import append_rows_locked
 
 
 def history_frame(student_history, decoder_history):
@@ -51,16 +52,19 @@ def summary_row(config, net_name, student_history, decoder_history, test_accurac
     return row
 
 
+def summary_paths(folder, name):
+    """The summary pickle and its CSV copy in ``folder`` (checked before a run trains:
+    ``drc.core.runs.check_appendable``)."""
+    stem = os.path.join(folder, f"summary_dataframe_{name}")
+    return f"{stem}.pkl", f"{stem}.csv"
+
+
 def append_summary(config, net, student_history, decoder_history, test_accuracies, folder, name):
-    """Appends this run's row to ``folder/summary_dataframe_{name}.pkl`` (and ``.csv``)."""
+    """Appends this run's row to ``folder/summary_dataframe_{name}.pkl`` (and ``.csv``) under an
+    exclusive lock, so runs finishing at once never drop each other's rows."""
     row = summary_row(config, net.name, student_history, decoder_history, test_accuracies)
-    pkl = os.path.join(folder, f"summary_dataframe_{name}.pkl")
-    old = pd.read_pickle(pkl) if os.path.isfile(pkl) else pd.DataFrame()
-    table = pd.concat([old, pd.DataFrame([row])], ignore_index=True)
-    tmp = pkl + ".partial"
-    table.to_pickle(tmp)
-    os.replace(tmp, pkl)
-    table.to_csv(os.path.join(folder, f"summary_dataframe_{name}.csv"), index=False)
+    pkl, csv = summary_paths(folder, name)
+    append_rows_locked(pkl, [row], csv)
     return row
 
 

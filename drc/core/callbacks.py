@@ -26,7 +26,8 @@ class TF2EarlyStopping(keras.callbacks.EarlyStopping):
 
 def plateau_callbacks(backup_dir, csv_path, *, learning_patience, stopping_patience, min_delta,
                       lr_monitor="val_loss", stop_monitor="val_loss", restore_best_weights=False, append_log=True):
-    """``[ReduceLROnPlateau, EarlyStopping, BackupAndRestore, CSVLogger]``.
+    """``[ReduceLROnPlateau, EarlyStopping, EpochCSVLogger, BackupAndRestore]`` (the last two from
+    :mod:`drc.core.checkpoints`: atomic, verified backups keeping the first two's state).
 
     learning_patience / stopping_patience: epochs without improvement of ``lr_monitor`` /
     ``stop_monitor`` (by more than ``min_delta`` for stopping) before the learning rate drops
@@ -34,11 +35,12 @@ def plateau_callbacks(backup_dir, csv_path, *, learning_patience, stopping_patie
     backup_dir: BackupAndRestore's folder. csv_path: the per-epoch log, appended to when
     ``append_log`` (a resumed fit continues it).
     """
-    return [
-        keras.callbacks.ReduceLROnPlateau(monitor=lr_monitor, factor=LR_FACTOR, cooldown=0,
-                                          patience=learning_patience, min_lr=MIN_LR),
-        TF2EarlyStopping(monitor=stop_monitor, min_delta=min_delta, patience=stopping_patience, verbose=0,
-                         restore_best_weights=restore_best_weights),
-        keras.callbacks.BackupAndRestore(backup_dir),
-        keras.callbacks.CSVLogger(csv_path, append=append_log),
-    ]
+    from drc.core import checkpoints
+
+    reducer = keras.callbacks.ReduceLROnPlateau(monitor=lr_monitor, factor=LR_FACTOR, cooldown=0,
+                                                patience=learning_patience, min_lr=MIN_LR)
+    stopper = TF2EarlyStopping(monitor=stop_monitor, min_delta=min_delta, patience=stopping_patience, verbose=0,
+                               restore_best_weights=restore_best_weights)
+    # The log before the backup: a kill between the two repeats (and de-duplicates) an epoch, never loses one.
+    return [reducer, stopper, checkpoints.EpochCSVLogger(csv_path, append=append_log),
+            checkpoints.BackupAndRestore(backup_dir, tracked=[reducer, stopper])]

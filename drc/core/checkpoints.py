@@ -374,12 +374,12 @@ def _define_callbacks():
         def on_train_begin(self, logs=None):
             if not self.model.built:
                 raise ValueError("BackupAndRestore needs a built model: call it on a batch before fit()")
-            if self.model.optimizer is not None and not self.model.optimizer.built:
-                self.model.optimizer.build(self.model.trainable_variables)
             os.makedirs(self.backup_dir, exist_ok=True)
             folder, record = find_backup(self.backup_dir, self.report)
             if folder is None:
                 return
+            if self.model.optimizer is not None and not self.model.optimizer.built:
+                self.model.optimizer.build(self.model.trainable_variables)  # its state is in the backup
             try:
                 self.model.load_weights(os.path.join(folder, WEIGHTS))
             except Exception as err:  # noqa: BLE001 - a checksummed file Keras cannot load is bad too

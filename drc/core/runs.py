@@ -202,15 +202,17 @@ def check_appendable(*paths):
 
 @contextlib.contextmanager
 def file_lock(path):
-    """An exclusive ``fcntl.flock`` on ``path + '.lock'`` for the ``with`` block."""
+    """An exclusive ``fcntl.flock`` on the folder of ``path`` for the ``with`` block (a lock on
+    the folder itself leaves no lock file behind)."""
     import fcntl
 
-    with open(f"{path}.lock", "a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def append_rows_locked(pickle_path, rows, csv_path=None):
