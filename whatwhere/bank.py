@@ -78,6 +78,9 @@ def retina_inverse(N_pic=128, N_theta=6, N_azimuth=24, N_eccentricity=10, N_phas
     params = bank_params(N_pic, N_theta, N_azimuth, N_eccentricity, N_phase, rho)
     bank = log_gabor_bank(cache=cache, **params)
 
-    def build():
-        return np.linalg.pinv(bank.reshape(-1, params["N_pic"] ** 2).astype(np.float64)).astype(np.float32)
+    def build():  # pinv(V) = V^T (V V^T)^+, through the small Gram matrix (singular values > 1e-6 max)
+        v = bank.reshape(-1, params["N_pic"] ** 2).astype(np.float64)
+        w, u = np.linalg.eigh(v @ v.T)
+        keep = w > w.max() * 1e-12
+        return (v.T @ ((u[:, keep] / w[keep]) @ u[:, keep].T)).astype(np.float32)
     return _cached(f"retina{bank_suffix(params)}_inverse_transform.npz", params, build, cache)

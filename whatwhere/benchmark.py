@@ -113,12 +113,7 @@ def benchmark_saved(out, models, dataset="mnist_subset", n_test=200, contrasts=C
     """Benchmarks saved models (a dict name -> .keras path) on the last ``n_test`` test images of
     ``dataset``; writes ``benchmark.csv`` and ``benchmark.png`` into ``out``; returns the table."""
     import os
-    import keras
-    from drc.core.datasets import load_dataset
-    from drc.core.figures import save_figure
     from drc.core.runs import check_out_dir, write_csv_atomic
-    from whatwhere.polo import polo_operator, PoloConfig
-    from whatwhere.retina import Retina
     unknown = sorted(set(models) - {"what", "where", "stn", "atn", "polo_atn"})
     if unknown:
         raise WhatWhereError(f"model={unknown[0]!r} is unknown; allowed: what, where, stn, atn, polo_atn")
@@ -128,6 +123,11 @@ def benchmark_saved(out, models, dataset="mnist_subset", n_test=200, contrasts=C
         if not 0 <= e <= 50:
             raise WhatWhereError(f"eccentricity={e!r} is beyond the 128-pixel canvas; allowed: 0 .. 50")
     check_out_dir(out, ["benchmark.csv", "benchmark.png"], overwrite, error=WhatWhereError)
+    import keras
+    from drc.core.datasets import load_dataset
+    from drc.core.figures import save_figure
+    from whatwhere.polo import polo_operator, PoloConfig
+    from whatwhere.retina import Retina
     loaded = {name: keras.models.load_model(path) for name, path in models.items()}
     _, (x, y) = load_dataset(dataset)
     table = benchmark(loaded, x[-n_test:], y[-n_test:], contrasts, eccentricities,
