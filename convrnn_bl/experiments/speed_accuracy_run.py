@@ -19,6 +19,7 @@ from convrnn_bl.experiments.outputs import OUTPUTS
 from convrnn_bl.experiments.settings import Config  # noqa: F401 (run_experiment's config; was defined here)
 from convrnn_bl.speed_accuracy import default_thresholds, flops_per_exit
 from drc.core import runs
+from drc.core.progress import progress
 
 IMAGE_SIZE = 32
 REPORT_THRESHOLDS = (0.1, 0.5, 1.0)
@@ -74,7 +75,7 @@ def run_experiment(config, out, command="", overwrite=False):
     bl_flops, b_flops = flops_per_exit(bl), flops_per_exit(b)
     thresholds = np.unique(np.r_[default_thresholds(classes, 41), REPORT_THRESHOLDS])
     rows, scores = [], {}
-    for i, condition in enumerate(conditions):
+    for i, condition in enumerate(progress(conditions, "BL conditions", unit="condition")):
         images = evaluation.test_images(test[0], condition, config.seed + i, IMAGE_SIZE)
         bl_probs = evaluation.predict_probabilities(bl, images)
         b_probs = evaluation.predict_probabilities(b, images)

@@ -14,6 +14,7 @@ import sys
 import time
 
 from drc.core.errors import UsageError
+from drc.core.progress import progress
 
 RECORD = "run_all.json"
 PARTS = ("drc_table1", "drc_selectivity", "drc_visuals", "bl_speed_accuracy")
@@ -90,7 +91,7 @@ def run_suite(scripts_dir, out=None, quick=False, overwrite=False, only=None, se
     os.makedirs(out, exist_ok=True)
     record = {"settings": settings, "seconds": times, "finished": False, "cpus": os.cpu_count(),
               "machine": platform.platform(), "python": platform.python_version()}
-    for name, argv in chosen:
+    for name, argv in progress(chosen, "results suite", unit="part"):
         if name in times:
             continue
         command = [sys.executable, os.path.join(scripts_dir, argv[0]), *argv[1:]]

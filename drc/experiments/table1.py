@@ -27,6 +27,7 @@ import pandas as pd
 from drc.config import DRC_PRESETS
 from drc.core import runs
 from drc.core.errors import UsageError
+from drc.core.progress import progress
 from drc.experiments import conditions as cond
 from drc.experiments.table1_report import markdown_table, summarize
 from drc.figures import plot_summary
@@ -332,7 +333,7 @@ def run_table1(scale, seeds=(0, 1, 2), names=None, out="results/drc_table1", ove
             "test_repeats": TEST_REPEATS}
     skipped = 0
     for seed in seeds:
-        for condition in chosen:
+        for condition in progress(chosen, f"Table 1, seed {seed}", unit="row"):
             if is_done(rows, condition.name, seed):
                 skipped += 1
                 continue
