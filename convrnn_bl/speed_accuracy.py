@@ -293,9 +293,6 @@ def compare_with_humans(human, network_cost, network_accuracy, network_category_
 def plot_speed_accuracy(step_accuracy, curve, path, flops=None, human=None, title=None):
     """Writes a PNG: accuracy per time step, the entropy-threshold curve, and (with ``human``)
     the human and network SAT curves on normalised time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     panels = 3 if human is not None else 2

@@ -1,14 +1,17 @@
 """``DRC_training.py``: the original's flags (the shared parent parser plus its own five) and
-this package's additions (--mixed_precision, --jit, --unroll, --save_dir). Parses, then calls
-``drc.pipeline.run_drc``; known errors end as one line with exit code 2."""
+this package's additions (--mixed_precision, --jit, --unroll, --save_dir). Parses into a
+``drc.config.DRCConfig`` (whose defaults the parser shows), then calls ``drc.pipeline.run_drc``;
+known errors end as one line with exit code 2."""
 import os
 
-from drc.arguments import ArgumentParser, add_bool_pair, default_parameters, explicit_dests, run_cli
+from drc.arguments import default_parameters
+from drc.config import DRCConfig
+from drc.core.cli import ArgumentParser, add_bool_pair, explicit_dests, run_cli
 from drc.trajectories import STYLES
 
 
 def drc_parser(prog="DRC_training.py"):
-    """The DRC_training parser (original flags and defaults, then the additions)."""
+    """The DRC_training parser (original flags, then the additions), with ``DRCConfig``'s defaults."""
     parser = ArgumentParser(prog=prog, parents=[default_parameters()],
                             description="Distil a ConvGRU student from a teacher's front end over sensor movies, "
                                         "then retrain the teacher's back end on it (DRC).")
@@ -26,17 +29,20 @@ def drc_parser(prog="DRC_training.py"):
     extra.add_argument("--target_cache_gb", default=2.0, type=float,
                        help="cache the teacher front end's outputs once per image when they fit in this many GiB; "
                             "else compute them in each training step")
-    parser.set_defaults(mixed_precision=False, jit=False, unroll=False)
+    dests = {action.dest for action in parser._actions}
+    parser.set_defaults(**{k: v for k, v in DRCConfig().as_dict().items() if k in dests})
     return parser
 
 
 def parse_config(argv=None):
-    """The configuration dict of a command line, with the explicitly typed flags recorded."""
-    from drc.arguments import UsageError, resolve_dataset
+    """The configuration of a command line (``DRCConfig`` fields as a dict), with the explicitly
+    typed flags recorded."""
+    from drc.core.datasets import resolve_dataset
+    from drc.core.errors import UsageError
 
     parser = drc_parser()
-    config = vars(parser.parse_args(argv))
-    config["explicit"] = sorted(explicit_dests(parser, argv))
+    config = DRCConfig(**vars(parser.parse_args(argv)), explicit=tuple(sorted(explicit_dests(parser, argv))))
+    config = config.as_dict()
     if config["style"] not in STYLES:
         raise UsageError(f"--style {config['style']!r} is unknown; valid styles: {', '.join(STYLES)}")
     if config["decoder_optimizer"] not in ("Adam", "SGD"):
@@ -89,7 +95,7 @@ def main(argv=None):
 
     row = run_drc(config)
     print(f"DRC done: test accuracy {row['test_accuracy_mean']:.4f} +- {row['test_accuracy_std']:.4f}; "
-          f"run folder {config['save_model_path']}")
+          f"run folder {row['save_model_path']}")
     return 0
 
 

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from drc import sensor, trajectories
 from drc.core.validation import BadShapeError, check_choice, check_int, check_shape
+from drc.core.resize import resize_image
 
 CHUNK = 512
 SEED_STREAM = 42
@@ -24,18 +25,10 @@ def _as_nhwc(images):
     return images[..., None] if images.ndim == 3 else images
 
 
-def _dsize(res):
-    return (res, res) if np.isscalar(res) else tuple(res)
-
-
 def bad_res102(img, res):
     """Shrinks an (H, W[, C]) image to ``res`` (an int or OpenCV's (width, height)) with
-    OpenCV-exact cubic interpolation."""
-    w, h = _dsize(res)
-    img = np.asarray(img, np.float32)
-    out = np.einsum("ih,hw...,jw->ij...", sensor.cubic_resize_matrix(img.shape[0], h), img,
-                    sensor.cubic_resize_matrix(img.shape[1], w))
-    return out.astype(np.float32)
+    OpenCV-exact cubic interpolation (``drc.core.resize.resize_image``)."""
+    return resize_image(img, res)
 
 
 def bad_res101(img, res):

@@ -25,7 +25,10 @@ import keras
 import numpy as np
 
 from drc.core import datasets, distribute
-from drc.arguments import UsageError, resolve_dataset
+from drc.core.callbacks import TF2EarlyStopping, plateau_callbacks  # noqa: F401 (TF2EarlyStopping: public)
+from drc.config import DRCConfig, as_dict, check_options
+from drc.core.datasets import resolve_dataset
+from drc.core.errors import UsageError
 from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
 from drc.core.preprocessing import Preprocessing
 from drc.core.validation import check_model_file
@@ -62,15 +65,9 @@ class RunFolders:
 
 
 def default_config(**overrides):
-    """The DRC_training flags' defaults as a dict, with overrides."""
-    from drc.drc_cli import drc_parser
-
-    config = vars(drc_parser().parse_args([]))
-    unknown = set(overrides) - set(config)
-    if unknown:
-        raise UsageError(f"unknown DRC options {sorted(unknown)}")
-    config.update(overrides)
-    return config
+    """The DRC_training defaults (``drc.config.DRCConfig``) as a dict, with overrides."""
+    check_options(overrides)
+    return {**DRCConfig().as_dict(), **overrides}
 
 
 def _strategy(config):
@@ -253,17 +250,6 @@ def make_datasets(config, data, seed=None, front_end=None):
     }
 
 
-class TF2EarlyStopping(keras.callbacks.EarlyStopping):
-    """EarlyStopping with tf.keras 2's ``restore_best_weights``: the best epoch's weights come
-    back only when early stopping ended the training; a run that reaches its last epoch keeps
-    that epoch's weights (Keras 3 restores the best ones at the end of every run)."""
-
-    def on_train_end(self, logs=None):
-        if not self.stopped_epoch:
-            self.best_weights = None
-        super().on_train_end(logs)
-
-
 # (ReduceLROnPlateau's monitor, EarlyStopping's monitor, EarlyStopping's min_delta) per fit stage
 STAGE_MONITORS = {"student": ("val_loss", "val_loss", 5e-5),
                   "decoder": ("val_loss", "val_sparse_categorical_accuracy", 1e-4)}
@@ -272,18 +258,14 @@ STAGE_MONITORS = {"student": ("val_loss", "val_loss", 5e-5),
 def stage_callbacks(config, stage, run, clock):
     """The callbacks of a fit stage ('student' or 'decoder'), as the original's: ``clock``, then
     ReduceLROnPlateau (factor sqrt(0.1), ``--learning_patience``, min_lr 0.5e-6) and
-    :class:`TF2EarlyStopping` (``--stopping_patience``, restoring the best weights) monitoring
-    ``STAGE_MONITORS[stage]``, then BackupAndRestore and the stage's CSV log in the run folder."""
+    ``drc.core.callbacks.TF2EarlyStopping`` (``--stopping_patience``, restoring the best
+    weights) monitoring ``STAGE_MONITORS[stage]``, then BackupAndRestore and the stage's CSV log
+    in the run folder (``drc.core.callbacks.plateau_callbacks``)."""
     lr_monitor, stop_monitor, min_delta = STAGE_MONITORS[stage]
-    return [
-        clock,
-        keras.callbacks.ReduceLROnPlateau(monitor=lr_monitor, factor=np.sqrt(0.1), cooldown=0,
-                                          patience=config["learning_patience"], min_lr=0.5e-6),
-        TF2EarlyStopping(monitor=stop_monitor, min_delta=min_delta, patience=config["stopping_patience"],
-                         verbose=0, restore_best_weights=True),
-        keras.callbacks.BackupAndRestore(run.backup(stage)),
-        keras.callbacks.CSVLogger(os.path.join(run.folder, f"{stage}_history.csv"), append=True),
-    ]
+    return [clock, *plateau_callbacks(run.backup(stage), os.path.join(run.folder, f"{stage}_history.csv"),
+                                      learning_patience=config["learning_patience"],
+                                      stopping_patience=config["stopping_patience"], min_delta=min_delta,
+                                      lr_monitor=lr_monitor, stop_monitor=stop_monitor, restore_best_weights=True)]
 
 
 def _jit(config):
@@ -383,17 +365,19 @@ def _jsonable(config):
 
 def config_key(config):
     """A short hash of the options that define a run (for resuming an interrupted one)."""
+    config = as_dict(config)
     ignored = {"verbose", "explicit", "summary_dir", "save_dir"}
     stable = {k: v for k, v in _jsonable(config).items() if k not in ignored}
     return hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def make_run_folders(config, root=None):
+def make_run_folders(config, root=None, key=None):
     """The run folder ``<root>/saved_models/<run name>`` and the work folder of this
-    configuration. An interrupted run of the same configuration (its work folder still there)
-    continues in its own run folder; otherwise the folder is new (never an existing one)."""
+    configuration (``key``, default ``config_key(config)``). An interrupted run of the same
+    configuration (its work folder still there) continues in its own run folder; otherwise the
+    folder is new (never an existing one)."""
     root = root or config.get("save_dir") or os.getcwd()
-    work = os.path.join(root, "saved_models", ".in_progress", config_key(config))
+    work = os.path.join(root, "saved_models", ".in_progress", key or config_key(config))
     os.makedirs(work, exist_ok=True)
     record = os.path.join(work, "run_folder.txt")
     folder = None
@@ -413,16 +397,21 @@ def make_run_folders(config, root=None):
                 folder, i = f"{base}_{i}", i + 1
         with open(record, "w") as f:
             f.write(os.path.basename(folder))
-    config["this_run_name"] = os.path.basename(folder)
-    config["save_model_path"] = folder
     return RunFolders(folder, work)
 
 
 def run_drc(config, root=None):
-    """The whole pipeline under ``config["strategy"]``; returns the summary row (a dict).
+    """The whole pipeline under ``config["strategy"]``; returns the summary row (a dict: the
+    options, then what the run found, e.g. ``save_model_path``, ``teacher_val_accuracy``,
+    ``test_accuracy_mean``).
 
-    Only the chief writes under ``root``; other workers write into their scratch folders
-    (``drc.core.distribute.worker_root``), removed when the run completes."""
+    ``config``: a ``drc.config.DRCConfig`` or a dict of its fields (missing ones take the
+    defaults); it is not changed (the run records into its own copy). The work folder of an
+    interrupted run is keyed by ``config_key(config)``. Only the chief writes under ``root``;
+    other workers write into their scratch folders (``drc.core.distribute.worker_root``),
+    removed when the run completes."""
+    config = as_dict(config)
+    key = config_key(config)
     strategy = _strategy(config)
     print(f"strategy: {distribute.describe(strategy)}")
     data = load_data(config, teacher_preprocessing(config))
@@ -434,7 +423,8 @@ def run_drc(config, root=None):
     base = root or config.get("save_dir") or os.getcwd()
     root = distribute.worker_root(base, strategy)
     config["summary_dir"] = distribute.worker_root(config.get("summary_dir") or os.getcwd(), strategy)
-    run = make_run_folders(config, root)
+    run = make_run_folders(config, root, key)
+    config["this_run_name"], config["save_model_path"] = os.path.basename(run.folder), run.folder
     print(f"run folder: {run.folder}")
     with strategy.scope():
         teacher, front_end, back_end = get_teacher(config, data)

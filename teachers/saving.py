@@ -17,9 +17,9 @@ import zipfile
 
 import keras
 
-from drc.arguments import UsageError
-from drc.core.preprocessing import RESNET, Preprocessing
+from drc.core.errors import OutputExistsError, UsageError
 from drc.core.validation import CorruptFileError, check_model_file
+from drc.core.preprocessing import RESNET, Preprocessing
 
 PREPROCESSING_ENTRY = "drc_preprocessing.json"
 TEACHER_FOLDER = "pretrained_teachers"
@@ -27,7 +27,7 @@ SUFFIX = ".keras"
 LEGACY_SUFFIXES = (".hdf", ".h5", ".hdf5")
 
 
-class TeacherExistsError(FileExistsError):
+class TeacherExistsError(OutputExistsError):
     """Refusal to overwrite an existing teacher file."""
 
 

@@ -17,11 +17,14 @@ import numpy as np
 import tensorflow as tf
 
 from drc.core import distribute
-from drc.arguments import TOPOLOGIES, UsageError, resnet_weights_choice, resolve_dataset
-from drc.core.datasets import load_dataset
-from drc.core.preprocessing import Preprocessing, shrink_images
+from drc.core.callbacks import plateau_callbacks
+from drc.core.datasets import load_dataset, resolve_dataset
+from drc.core.errors import UsageError
+from drc.core.preprocessing import Preprocessing
+from drc.core.resize import shrink_images
 from drc.core.validation import BadValueError, check_int, check_number
 from teachers import style_nets
+from teachers.config import TOPOLOGIES, TeacherConfig, resnet_weights_choice
 from teachers.resnet import define_compile_split_model, resolve_resnet_weights
 from teachers.saving import TeacherExistsError, keras_path, save_teacher, teacher_path
 
@@ -44,10 +47,12 @@ class TeacherRun(NamedTuple):
 
 
 def teacher_defaults():
-    """The flag defaults of ``scripts/cifar_style.py`` as a dict."""
-    from teachers.cli import teacher_parser
+    """The defaults of ``scripts/cifar_style.py`` (``TeacherConfig()``) as a dict."""
+    return TeacherConfig().as_dict()
 
-    return vars(teacher_parser().parse_args([]))
+
+def _as_dict(config):
+    return config.as_dict() if isinstance(config, TeacherConfig) else dict(config or {})
 
 
 def build_teacher(network_topology, input_shape, n_classes, config=None):
@@ -56,7 +61,7 @@ def build_teacher(network_topology, input_shape, n_classes, config=None):
     ``config`` holds the cifar_style flags (missing ones take their defaults): the style nets'
     options, and ``resnet_weights`` for the ResNet50 teacher (which comes compiled with SGD).
     """
-    c = {**teacher_defaults(), **(config or {})}
+    c = {**teacher_defaults(), **_as_dict(config)}
     common = dict(dropout1=c["dropout1"], dropout2=c["dropout2"], layer_norm_2=c["layer_norm_2"],
                   dense_interface=c["dense_interface"], last_maxpool_en=c["last_maxpool_en"], nl=c["nl"],
                   last_layer_size=c["last_layer_size"], input_shape=tuple(input_shape), n_classes=n_classes)
@@ -175,7 +180,7 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     An existing file there is an error (checked before training and again when saving).
     callbacks: more Keras callbacks, run after the standard ones.
     """
-    c = {**teacher_defaults(), **(config or {})}
+    c = {**teacher_defaults(), **_as_dict(config)}
     strategy = distribute.make_strategy(c.get("strategy") or "auto")
     if n_classes is not None:
         c["n_classes"] = n_classes
@@ -222,11 +227,10 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     backup_dir, csv_path = stem + ".backup", stem + ".csv"
     resuming = os.path.isdir(backup_dir) and bool(os.listdir(backup_dir))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    lr_reducer = keras.callbacks.ReduceLROnPlateau(factor=np.sqrt(0.1), cooldown=0,
-                                                   patience=c["learning_patience"], min_lr=0.5e-6)
-    early_stopper = keras.callbacks.EarlyStopping(min_delta=0.001, patience=c["stopping_patience"])
-    all_callbacks = [lr_reducer, early_stopper, keras.callbacks.CSVLogger(csv_path, append=resuming),
-                     keras.callbacks.BackupAndRestore(backup_dir), *callbacks]
+    standard = plateau_callbacks(backup_dir, csv_path, learning_patience=c["learning_patience"],
+                                 stopping_patience=c["stopping_patience"], min_delta=0.001, append_log=resuming)
+    early_stopper = standard[1]
+    all_callbacks = [*standard, *callbacks]
 
     print(f"Teacher {topology} on {dataset}: {len(x_fit)} training, {len(x_val)} validation, {len(x_test)} test "
           f"images of {'x'.join(map(str, input_shape))}; {teacher.count_params():,} parameters; "

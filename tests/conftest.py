@@ -3,10 +3,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np
 import pytest
 
 from drc.core import datasets
+from tests.helpers import make_tiny_cifar
 
 
 @pytest.fixture(autouse=True)
@@ -30,22 +30,6 @@ def fmnist_full():
     return datasets.read_fashion_mnist_folder(datasets.DEBIAN_FASHION_MNIST)
 
 
-def make_tiny_cifar(root, n_classes=10, n_train=60, n_test=20, seed=0, real=True):
-    """Writes a tiny CIFAR folder in the official pickle layout under root and returns root.
-
-    With real=True the images are real Fashion-MNIST images (resized to 32x32, grey -> RGB).
-    """
-    rng = np.random.default_rng(seed)
-    (xs, ys), _ = datasets.load_fashion_mnist_subset()
-    idx = rng.choice(len(xs), n_train + n_test, replace=False)
-    imgs = np.pad(xs[idx], ((0, 0), (2, 2), (2, 2), (0, 0)))
-    imgs = np.repeat(imgs, 3, axis=-1) if real else rng.integers(0, 256, imgs.shape[:3] + (3,), dtype=np.uint8)
-    labels = ys[idx] % n_classes if n_classes <= 10 else rng.integers(0, n_classes, len(idx))
-    folder = os.path.join(root, datasets.CIFAR_FOLDERS[f"cifar{n_classes}"])
-    datasets.write_cifar_folder(folder, imgs[:n_train], labels[:n_train], imgs[n_train:], labels[n_train:], n_classes)
-    return str(root)
-
-
 @pytest.fixture
 def tiny_cifar10(tmp_path):
     return make_tiny_cifar(tmp_path, 10)
@@ -54,27 +38,6 @@ def tiny_cifar10(tmp_path):
 @pytest.fixture
 def tiny_cifar100(tmp_path):
     return make_tiny_cifar(tmp_path, 100)
-
-
-def write_idx_gz(path, array):
-    """Writes a uint8 array as a gzipped IDX file (the MNIST / Fashion-MNIST format)."""
-    import gzip
-
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.tobytes())
-
-
-def make_fashion_mnist_folder(root, n_train=2000, n_test=500):
-    """A Fashion-MNIST folder (the four IDX files) holding the first images of the bundled subset."""
-    (x, y), (xt, yt) = datasets.load_fashion_mnist_subset()
-    os.makedirs(root, exist_ok=True)
-    arrays = {"x_train": x[:n_train, ..., 0], "y_train": y[:n_train], "x_test": xt[:n_test, ..., 0],
-              "y_test": yt[:n_test]}
-    for key, name in datasets.FASHION_MNIST_FILES.items():
-        write_idx_gz(os.path.join(root, name), arrays[key])
-    return str(root)
 
 
 def _listing(folder):

@@ -12,7 +12,7 @@ import pickle
 import numpy as np
 
 from drc.core import validation
-from drc.core.errors import DatasetNotFoundError
+from drc.core.errors import DatasetNotFoundError, UsageError
 
 DATASETS = ("cifar10", "cifar100", "fashion_mnist", "fashion_mnist_subset", "mnist", "mnist_subset")
 N_CLASSES = {"cifar10": 10, "cifar100": 100, "fashion_mnist": 10, "fashion_mnist_subset": 10, "mnist": 10,
@@ -204,6 +204,20 @@ def load_mnist_subset():
     """The bundled real MNIST test set split into 8,000 training and 2,000 test images
     (stratified, seed 0; see drc/data/README.md)."""
     return _load_bundled(MNIST_SUBSET)
+
+
+def resolve_dataset(dataset, n_classes):
+    """The dataset name for ``--dataset`` and ``--n_classes`` (None: CIFAR-10 or CIFAR-100 by
+    the class count); a UsageError when they disagree."""
+    if dataset is None:
+        if n_classes not in (10, 100):
+            raise UsageError(f"--n_classes {n_classes}: CIFAR has 10 or 100 classes")
+        return f"cifar{n_classes}"
+    if dataset not in N_CLASSES:
+        raise UsageError(f"--dataset {dataset}: unknown; allowed: {', '.join(DATASETS)}")
+    if N_CLASSES[dataset] != n_classes:
+        raise UsageError(f"--dataset {dataset} has {N_CLASSES[dataset]} classes, but --n_classes is {n_classes}")
+    return dataset
 
 
 def load_dataset(name="cifar10", data_dir=None):

@@ -11,14 +11,14 @@ import os
 
 import _bootstrap  # noqa: F401
 
-from convrnn_bl.cli import OneLineArgumentParser, run
 from convrnn_bl.errors import DataError
+from drc.core.cli import ArgumentParser, run_cli
 
 PROG = "speed_accuracy.py"
 
 
 def setup_args(argv=None):
-    parser = OneLineArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--scores", required=True, type=str, help="scores_{tag}.npz from test.py")
     parser.add_argument("--out_dir", required=True, type=str)
     parser.add_argument("--human_csv", default=None, type=str,
@@ -58,8 +58,8 @@ def analyse(args):
 
 
 def main(argv=None):
-    run(PROG, analyse, setup_args(argv))
+    analyse(setup_args(argv))
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main, prog=PROG)
