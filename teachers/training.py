@@ -16,12 +16,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from drc.core import distribute
+from drc.core import checkpoints, distribute
 from drc.core.callbacks import plateau_callbacks
 from drc.core.datasets import load_dataset, resolve_dataset
 from drc.core.errors import UsageError
 from drc.core.preprocessing import Preprocessing
 from drc.core.resize import shrink_images
+from drc.core.runs import check_log_continuable, history_from_log
 from drc.core.validation import BadValueError, check_int, check_number
 from teachers import style_nets
 from teachers.config import TOPOLOGIES, TeacherConfig, resnet_weights_choice
@@ -226,11 +227,12 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     stem = os.path.splitext(path)[0]
     backup_dir, csv_path = stem + ".backup", stem + ".csv"
     resuming = os.path.isdir(backup_dir) and bool(os.listdir(backup_dir))
+    check_log_continuable(csv_path, backup_dir)  # an earlier teacher's log is never restarted
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     standard = plateau_callbacks(backup_dir, csv_path, learning_patience=c["learning_patience"],
                                  stopping_patience=c["stopping_patience"], min_delta=0.001, append_log=resuming)
     early_stopper = standard[1]
-    all_callbacks = [*standard, *callbacks]
+    all_callbacks = [*standard, *checkpoints.kill_switch("teacher"), *callbacks]
 
     print(f"Teacher {topology} on {dataset}: {len(x_fit)} training, {len(x_val)} validation, {len(x_test)} test "
           f"images of {'x'.join(map(str, input_shape))}; {teacher.count_params():,} parameters; "
@@ -238,18 +240,22 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
           f"{distribute.describe(strategy)}, global batch {batch_size}")
     if resuming:
         print(f"Resuming from the backup in {backup_dir}")
-    history = teacher.fit(train_dataset(x_fit, y_fit, preprocessing, augmentation, batch_size, seed=seed),
+    try:
+        fit = teacher.fit(train_dataset(x_fit, y_fit, preprocessing, augmentation, batch_size, seed=seed),
                           validation_data=eval_dataset(x_val, y_val, preprocessing, batch_size),
                           epochs=c["epochs"], verbose=_auto_verbose(verbose), callbacks=all_callbacks,
                           shuffle=False)  # the dataset reshuffles itself every epoch
+    except BaseException:
+        checkpoints.discard_untrained(backup_dir, [csv_path])
+        raise
 
     val_loss, val_accuracy = teacher.evaluate(eval_dataset(x_val, y_val, preprocessing, batch_size), verbose=0)[:2]
     test_loss, test_accuracy = teacher.evaluate(eval_dataset(x_test, y_test, preprocessing, batch_size),
                                                 verbose=0)[:2]
     saved = save_teacher(teacher, preprocessing, path)
-    history = dict(history.history)
-    _print_summary(topology, dataset, history, early_stopper, teacher, c["epochs"], val_accuracy, test_accuracy,
-                   test_loss, len(x_test), preprocessing, saved, csv_path)
+    history = history_from_log(csv_path) or dict(fit.history)  # every epoch, across resumptions
+    _print_summary(topology, dataset, dict(fit.history), early_stopper, teacher, c["epochs"], val_accuracy,
+                   test_accuracy, test_loss, len(x_test), preprocessing, saved, csv_path)
     return TeacherRun(teacher, preprocessing, saved, history, float(val_accuracy), float(test_accuracy))
 
 

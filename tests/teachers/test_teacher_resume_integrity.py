@@ -1,0 +1,120 @@
+"""A real teacher-training process killed with SIGKILL (or stopped by a full disk) and started
+again: its CSV log and returned history are those of an uninterrupted run, bad backups are set
+aside, a full disk is one line, and failed runs leave nothing behind."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+RUNNER = os.path.join(os.path.dirname(__file__), "teacher_resume_runner.py")
+EPOCHS = 3
+pytestmark = pytest.mark.slow
+
+
+def _train(path, kill_at=None):
+    env = {k: v for k, v in os.environ.items() if k != "DRC_KILL_AT"}
+    if kill_at:
+        env["DRC_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, RUNNER, str(path), str(EPOCHS)], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def _log(path):
+    return pd.read_csv(os.path.splitext(str(path))[0] + ".csv")
+
+
+def _history(path):
+    with open(os.path.splitext(str(path))[0] + ".history.json") as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    path = tmp_path_factory.mktemp("whole") / "teacher.keras"
+    done = _train(path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return _log(path)
+
+
+def _same_as_uninterrupted(log, whole, exact_epochs):
+    assert list(log["epoch"]) == list(whole["epoch"]) == list(range(EPOCHS))
+    assert list(log.columns) == list(whole.columns)
+    pd.testing.assert_frame_equal(log.iloc[:exact_epochs], whole.iloc[:exact_epochs], rtol=1e-5)
+
+
+def test_killed_mid_epoch_resumes_with_a_complete_log_and_history(tmp_path, uninterrupted):
+    path = tmp_path / "teacher.keras"
+    killed = _train(path, kill_at="teacher:1:1")
+    assert killed.returncode == -signal.SIGKILL
+    assert list(_log(path)["epoch"]) == [0]
+    resumed = _train(path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming after epoch 1" in resumed.stdout
+    log = _log(path)
+    # Epoch 0 ran before the kill and is identical; later ones see a new shuffle order (tf.data's
+    # reshuffling restarts with the process), so their values are not compared.
+    _same_as_uninterrupted(log, uninterrupted, exact_epochs=1)
+    history = _history(path)
+    assert history["val_loss"] == pytest.approx(list(log["val_loss"]), rel=1e-6)
+    assert not os.path.exists(tmp_path / "teacher.backup")
+
+
+def test_unfinished_and_corrupt_backups_are_never_taken(tmp_path, uninterrupted):
+    path = tmp_path / "teacher.keras"
+    backup = tmp_path / "teacher.backup"
+    assert _train(path, kill_at="teacher:1:backup").returncode == -signal.SIGKILL  # while writing epoch 2's
+    assert any(n.startswith(".partial-") for n in os.listdir(backup))
+    again = _train(path, kill_at="teacher:2:0")
+    assert again.returncode == -signal.SIGKILL
+    assert "removed an unfinished backup" in again.stdout and "resuming after epoch 1" in again.stdout
+    assert os.listdir(backup) == ["epoch-000002"]
+    weights = backup / "epoch-000002" / "state.weights.h5"
+    with open(weights, "r+b") as f:
+        f.truncate(os.path.getsize(weights) // 2)
+    last = _train(path)
+    assert last.returncode == 0, last.stderr[-2000:]
+    lines = [line for line in last.stdout.splitlines() if "unusable" in line]
+    assert len(lines) == 1 and "state.weights.h5 is truncated" in lines[0] and "set aside as" in lines[0]
+    assert os.listdir(str(backup) + ".bad")[0].startswith("epoch-000002.")
+    _same_as_uninterrupted(_log(path), uninterrupted, exact_epochs=EPOCHS)  # started over: all equal
+
+
+def test_log_of_a_finished_teacher_is_not_restarted(tmp_path):
+    path = tmp_path / "teacher.keras"
+    assert _train(path).returncode == 0
+    os.rename(path, tmp_path / "moved.keras")  # the "teacher exists" advice, followed for the .keras only
+    refused = _train(path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith("teacher_resume_runner: ")
+    assert f"{tmp_path / 'teacher.csv'} holds the log of an earlier, finished run" in refused.stderr
+    assert len(_log(path)) == EPOCHS
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_full_disk_is_one_line_leaves_no_partial_backup_and_resumes(tmp_path, uninterrupted):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=True)
+    try:
+        path = mount / "teacher.keras"
+        first = _train(path)  # no room for even the first backup
+        assert first.returncode == 2 and "Traceback" not in first.stderr
+        line = first.stderr.strip().splitlines()[-1]
+        assert "not enough disk space to write" in line and str(mount / "teacher.backup") in line
+        assert "MiB free" in line
+        assert os.listdir(mount) == []  # no litter: no backup folder, no log of redone epochs
+        subprocess.run(["mount", "-o", "remount,size=11m", str(mount)], check=True)
+        second = _train(path)  # room for epoch 1's backup, not for epoch 2's beside it
+        assert second.returncode == 2 and "not enough disk space" in second.stderr.strip().splitlines()[-1]
+        assert os.listdir(mount / "teacher.backup") == ["epoch-000001"]
+        subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
+        third = _train(path)
+        assert third.returncode == 0, third.stderr[-2000:]
+        assert "resuming after epoch 1" in third.stdout
+        _same_as_uninterrupted(_log(path), uninterrupted, exact_epochs=1)
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
