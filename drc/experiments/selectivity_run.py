@@ -20,18 +20,24 @@ QUICK_STUDENT = dict(rnn_layer1=8, rnn_layer2=8, teacher_epochs=1, student_epoch
 def run_selectivity(student=None, teacher=None, out=os.path.join("results", "drc_selectivity"), where="centre",
                     layer=None, spatial=None, temporal=None, directions=8, phases=4, contrast=1.0, skip=1, seed=0,
                     teacher_epochs=2, student_epochs=2, quick=False, overwrite=False):
-    """Runs the analysis (the script's flags as arguments); returns the summary dict."""
-    if student and not os.path.isfile(student):
-        raise UsageError(f"--student {student}: no such file")
+    """Runs the analysis (the script's flags as arguments); returns the summary dict.
+
+    Everything is checked before ``out`` is created. With ``quick``, ``directions`` and
+    ``phases`` other than their defaults (8, 4) replace the quick grid's."""
+    from drc.core.validation import check_model_file, check_out_folder
+
+    if student:
+        check_model_file(student, "--student")
+    check_out_folder(out, "--out")
     if teacher and not os.path.exists(teacher):
         raise UsageError(f"--teacher {teacher}: no such file")
     for flag, value in (("teacher_epochs", teacher_epochs), ("student_epochs", student_epochs)):
         if value < 1:
             raise UsageError(f"--{flag} {value} must be at least 1")
-    from drc.core.runs import check_out_dir
-
-    check_out_dir(out, OUTPUTS, overwrite)
     grid = dict(QUICK_GRID) if quick else dict(n_directions=directions, n_phases=phases)
+    for key, value, default in (("n_directions", directions, 8), ("n_phases", phases, 4)):
+        if value != default:
+            grid[key] = value
     for key, value in (("spatial", spatial), ("temporal", temporal)):
         if value is not None:
             grid[key] = value
@@ -39,6 +45,9 @@ def run_selectivity(student=None, teacher=None, out=os.path.join("results", "drc
     from drc.experiments import selectivity
 
     selectivity.GratingGrid.regular(**{"spatial": [1.0], "temporal": [0.0], **grid, "n_steps": 1})  # checks
+    from drc.core.runs import check_out_dir
+
+    check_out_dir(out, OUTPUTS, overwrite)
 
     from drc.experiments.selectivity_report import load_student, preprocessing_for, write_report
 

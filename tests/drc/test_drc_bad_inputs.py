@@ -148,3 +148,20 @@ def test_demo_refuses_an_out_that_is_a_file(tmp_path, capsys, monkeypatch):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert f"--out {out}: is a file" in err and out.read_text() == "earlier notes"
     assert os.listdir(tmp_path) == ["results.txt"]
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["--quick", "--phases", "2"], ["starting phases", "at least 3", "got 2"]),
+    (["--directions", "0"], ["directions", "got 0"]),
+    (["--student", "STUDENT"], ["--student", "student.keras", "neither a .keras archive nor an HDF5 file"]),
+])
+def test_drc_selectivity_refuses_before_creating_out(argv, needles, tmp_path, capsys, monkeypatch):
+    (tmp_path / "student.keras").write_bytes(b"half a model")
+    argv = [str(tmp_path / "student.keras") if a == "STUDENT" else a for a in argv]
+    monkeypatch.syspath_prepend(os.path.join(ROOT, "scripts", "experiments"))
+    code, err = run_script("scripts/experiments/drc_selectivity.py", argv + ["--out", str(tmp_path / "out")],
+                           capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    assert os.listdir(tmp_path) == ["student.keras"]  # no --out folder
