@@ -24,7 +24,7 @@ import time
 import keras
 import numpy as np
 
-from drc.core import datasets, distribute
+from drc.core import checkpoints, datasets, distribute
 from drc.core.callbacks import TF2EarlyStopping, plateau_callbacks  # noqa: F401 (TF2EarlyStopping: public)
 from drc.config import DRCConfig, as_dict, check_options
 from drc.core.datasets import resolve_dataset
@@ -32,7 +32,8 @@ from drc.core.errors import UsageError
 from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
 from drc.core.preprocessing import Preprocessing
 from drc.core.validation import check_model_file
-from drc.results import append_summary, history_frame
+from drc.core.runs import check_appendable, cleanup_failed_run, history_from_log, write_csv_atomic
+from drc.results import append_summary, history_frame, summary_paths
 from drc.tf_data import EpochClock, trajectory_dataset
 
 BATCH_SIZE = 32
@@ -265,7 +266,8 @@ def stage_callbacks(config, stage, run, clock):
     return [clock, *plateau_callbacks(run.backup(stage), os.path.join(run.folder, f"{stage}_history.csv"),
                                       learning_patience=config["learning_patience"],
                                       stopping_patience=config["stopping_patience"], min_delta=min_delta,
-                                      lr_monitor=lr_monitor, stop_monitor=stop_monitor, restore_best_weights=True)]
+                                      lr_monitor=lr_monitor, stop_monitor=stop_monitor, restore_best_weights=True),
+            *checkpoints.kill_switch(stage)]
 
 
 def _jit(config):
@@ -292,10 +294,10 @@ def train_student(config, student, front_end, sets, run, verbose=None, callbacks
     distiller.build_on(sets["val_features"])
     history = {}
     if not config.get("skip_student_training"):
-        fit = distiller.fit(sets["train_features"], validation_data=sets["val_features"], epochs=config["epochs"],
-                            verbose=verbose, shuffle=False,
-                            callbacks=stage_callbacks(config, "student", run, sets["clock"]) + list(callbacks))
-        history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+        distiller.fit(sets["train_features"], validation_data=sets["val_features"], epochs=config["epochs"],
+                      verbose=verbose, shuffle=False,
+                      callbacks=stage_callbacks(config, "student", run, sets["clock"]) + list(callbacks))
+        history = history_from_log(os.path.join(run.folder, "student_history.csv"))  # every epoch, resumed or not
     final = distiller.evaluate(sets["val_features"], verbose=0, return_dict=True)
     history["final_val"] = {k: float(v) for k, v in final.items()}
     student.save(distilled)
@@ -330,10 +332,10 @@ def fine_tune_DRC(config, classifier, sets, run, verbose=None, callbacks=()):
     config["pre_training_decoder_accur"] = float(before["sparse_categorical_accuracy"])
     print(f"DRC validation accuracy before retraining the back end: {before['sparse_categorical_accuracy']:.4f}")
     epochs = 1 if config.get("testmode") else config["decoder_epochs"]
-    fit = classifier.fit(sets["train_classifier"], validation_data=sets["val_classifier"], epochs=epochs,
-                         verbose=verbose, shuffle=False,
-                         callbacks=stage_callbacks(config, "decoder", run, sets["clock"]) + list(callbacks))
-    return {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    classifier.fit(sets["train_classifier"], validation_data=sets["val_classifier"], epochs=epochs,
+                   verbose=verbose, shuffle=False,
+                   callbacks=stage_callbacks(config, "decoder", run, sets["clock"]) + list(callbacks))
+    return history_from_log(os.path.join(run.folder, "decoder_history.csv"))  # every epoch, resumed or not
 
 
 def evaluate_test(classifier, sets, repeats=TEST_REPEATS):
@@ -351,12 +353,11 @@ def eval_and_save(config, student, back_end, classifier, sets, run, student_hist
     classifier.inner.save(os.path.join(run.folder, "fro_student_and_decoder_trained.keras"))
     accuracies = evaluate_test(classifier, sets)
     print(f"test accuracy over {len(accuracies)} runs: {np.mean(accuracies):.4f} +- {np.std(accuracies):.4f}")
-    history_frame(student_history, decoder_history).to_csv(os.path.join(run.folder, "histories.csv"), index=False)
-    row = append_summary(config, student, student_history, decoder_history, accuracies,
-                         folder=config.get("summary_dir") or os.getcwd(), name="DRC_training_data")
-    with open(os.path.join(run.folder, "config.json"), "w") as f:
+    write_csv_atomic(os.path.join(run.folder, "histories.csv"), history_frame(student_history, decoder_history))
+    with open(os.path.join(run.folder, "config.json"), "w") as f:  # the run's own files before the shared summary
         json.dump(_jsonable(config), f, indent=1, sort_keys=True)
-    return row
+    return append_summary(config, student, student_history, decoder_history, accuracies,
+                          folder=config.get("summary_dir") or os.getcwd(), name="DRC_training_data")
 
 
 def _jsonable(config):
@@ -400,6 +401,16 @@ def make_run_folders(config, root=None, key=None):
     return RunFolders(folder, work)
 
 
+def clean_failed_run(run):
+    """After a failure: the backup folders and logs of stages that never completed an epoch,
+    then the work folder and run folder when nothing of a training is left in them (an
+    interrupted run with backups keeps everything, to resume)."""
+    stages = ["decoder"] + ([] if os.path.exists(os.path.join(run.work, "student_distilled.keras")) else ["student"])
+    for stage in stages:
+        checkpoints.discard_untrained(run.backup(stage), [os.path.join(run.folder, f"{stage}_history.csv")])
+    return cleanup_failed_run(run.folder, run.work)
+
+
 def run_drc(config, root=None):
     """The whole pipeline under ``config["strategy"]``; returns the summary row (a dict: the
     options, then what the run found, e.g. ``save_model_path``, ``teacher_val_accuracy``,
@@ -423,19 +434,26 @@ def run_drc(config, root=None):
     base = root or config.get("save_dir") or os.getcwd()
     root = distribute.worker_root(base, strategy)
     config["summary_dir"] = distribute.worker_root(config.get("summary_dir") or os.getcwd(), strategy)
+    check_appendable(*summary_paths(config["summary_dir"], "DRC_training_data"))  # before hours of training
     run = make_run_folders(config, root, key)
     config["this_run_name"], config["save_model_path"] = os.path.basename(run.folder), run.folder
     print(f"run folder: {run.folder}")
-    with strategy.scope():
-        teacher, front_end, back_end = get_teacher(config, data)
-        student = get_student(config, front_end)
-    config["student_upsample"] = student_upsample(student, config["res"])
-    sets = make_datasets(config, data, seed=seed, front_end=front_end)
-    student, student_history = train_student(config, student, front_end, sets, run)
-    classifier = combine_fe_be(config, student, back_end)
-    decoder_history = fine_tune_DRC(config, classifier, sets, run)
-    row = eval_and_save(config, student, back_end, classifier, sets, run, student_history, decoder_history)
+    try:
+        with strategy.scope():
+            teacher, front_end, back_end = get_teacher(config, data)
+            student = get_student(config, front_end)
+        config["student_upsample"] = student_upsample(student, config["res"])
+        sets = make_datasets(config, data, seed=seed, front_end=front_end)
+        student, student_history = train_student(config, student, front_end, sets, run)
+        classifier = combine_fe_be(config, student, back_end)
+        decoder_history = fine_tune_DRC(config, classifier, sets, run)
+        row = eval_and_save(config, student, back_end, classifier, sets, run, student_history, decoder_history)
+    except BaseException:
+        clean_failed_run(run)
+        raise
     shutil.rmtree(run.work, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(os.path.dirname(run.work))  # .in_progress, when no other run is in progress
     if root != base:
         shutil.rmtree(root, ignore_errors=True)
         with contextlib.suppress(OSError):
