@@ -123,12 +123,12 @@ def benchmark_saved(out, models, dataset="mnist_subset", n_test=200, contrasts=C
         if not 0 <= e <= 50:
             raise WhatWhereError(f"eccentricity={e!r} is beyond the 128-pixel canvas; allowed: 0 .. 50")
     check_out_dir(out, ["benchmark.csv", "benchmark.png"], overwrite, error=WhatWhereError)
-    import keras
     from drc.core.datasets import load_dataset
+    from whatwhere.models import load_model
     from drc.core.figures import save_figure
     from whatwhere.polo import polo_operator, PoloConfig
     from whatwhere.retina import Retina
-    loaded = {name: keras.models.load_model(path) for name, path in models.items()}
+    loaded = {name: load_model(path) for name, path in models.items()}
     _, (x, y) = load_dataset(dataset)
     table = benchmark(loaded, x[-n_test:], y[-n_test:], contrasts, eccentricities,
                       retina=Retina(cache=cache) if "where" in loaded else None,

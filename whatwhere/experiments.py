@@ -40,8 +40,8 @@ def _train(model, out, dataset, scale, **kwargs):
     path = os.path.join(out, f"{model}.keras")
     if not os.path.exists(path):
         train(TrainConfig(model=model, out=out, dataset=dataset, n_val=scale.n_val, **kwargs))
-    import keras
-    return keras.models.load_model(path)
+    from whatwhere.models import load_model
+    return load_model(path)
 
 
 def run_dataset(out, name, scale, cache=None):

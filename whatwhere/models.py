@@ -129,3 +129,8 @@ def build_model(name, **kwargs):
 def glimpse_model(model):
     """The sub-model from a transformer's inputs to the glimpse it samples (for pictures)."""
     return keras.Model(model.inputs, model.get_layer("transformer").output)
+
+
+def load_model(path):
+    """A saved model of the family (``.keras``); this module registers the custom layers it needs."""
+    return keras.models.load_model(path)

@@ -12,14 +12,13 @@ from whatwhere.errors import check_contrast, WhatWhereError
 def pictures(out, models, dataset="mnist_subset", n=4, contrast=0.7, cache=None, overwrite=False):
     """Writes ``whatwhere_pictures.png`` (and ``transformer_glimpses.png`` when transformers are
     given) into ``out``; ``models``: name -> .keras path.  Returns the written paths."""
-    import keras
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from drc.core.datasets import load_dataset
     from drc.core.figures import save_figure
     from drc.core.runs import check_out_dir
-    from whatwhere.models import glimpse_model
+    from whatwhere.models import glimpse_model, load_model
     from whatwhere.polo import polo_operator, PoloConfig
     from whatwhere.retina import Retina
     from whatwhere.saccades import saccade_search, sigmoid
@@ -27,7 +26,7 @@ def pictures(out, models, dataset="mnist_subset", n=4, contrast=0.7, cache=None,
     if n < 1:
         raise WhatWhereError(f"n={n!r} must be >= 1")
     check_out_dir(out, ["whatwhere_pictures.png", "transformer_glimpses.png"], overwrite, error=WhatWhereError)
-    loaded = {k: keras.models.load_model(v) for k, v in models.items()}
+    loaded = {k: load_model(v) for k, v in models.items()}
     _, (x, y) = load_dataset(dataset)
     canvases = where_canvases(x[-n:], np.arange(n), CanvasConfig(contrast=contrast))
     full = canvases["fullfield"]

@@ -133,13 +133,13 @@ def build_datasets(config, x_train, y_train, x_val, y_val):
     else:
         base = CanvasConfig(N_pic=config.N_pic)
     if kind == "where":
-        import keras
+        from whatwhere.models import load_model
         from whatwhere.retina import Retina, RetinaConfig
         retina = Retina(RetinaConfig(config.N_pic, config.N_theta, config.N_azimuth, config.N_eccentricity,
                                      config.N_phase, config.rho), cache=config.cache)
         map_path = os.path.join(os.path.dirname(os.path.abspath(config.what_model)), "MNIST_accuracy.npy")
         if not os.path.exists(map_path):
-            what = keras.models.load_model(config.what_model)
+            what = load_model(config.what_model)
             np.save(map_path, accuracy_map(what, x_val[:config.n_accuracy], y_val[:config.n_accuracy]))
         extra = {"retina": retina, "accuracy_map": np.load(map_path)}
     if kind == "polo":
