@@ -36,17 +36,17 @@ SCALES = {"default": Scale(),
           "quick": Scale(400, 5, 1, 300, 1, 200, 6, ("polo_atn",), 50, 40, 2)}
 
 
-def _train(model, out, dataset, scale, **kwargs):
+def _train(model, out, dataset, scale, overwrite=False, **kwargs):
     path = os.path.join(out, f"{model}.keras")
-    if not os.path.exists(path):
-        train(TrainConfig(model=model, out=out, dataset=dataset, n_val=scale.n_val, **kwargs))
+    if overwrite or not os.path.exists(path):
+        train(TrainConfig(model=model, out=out, dataset=dataset, n_val=scale.n_val, overwrite=overwrite, **kwargs))
     from whatwhere.models import load_model
     return load_model(path)
 
 
-def run_dataset(out, name, scale, cache=None):
+def run_dataset(out, name, scale, cache=None, overwrite=False):
     """Trains the models of one dataset in ``out/<name>/`` and benchmarks them (what is there is kept:
-    a finished model is loaded, a finished benchmark read back)."""
+    a finished model is loaded, a finished benchmark read back; ``overwrite`` redoes everything)."""
     from whatwhere.benchmark import benchmark, benchmark_figure
     from whatwhere.polo import polo_operator, PoloConfig
     from whatwhere.retina import Retina
@@ -55,22 +55,24 @@ def run_dataset(out, name, scale, cache=None):
     os.makedirs(folder, exist_ok=True)
     times = {}
     t = time.time()
-    models = {"what": _train("what", os.path.join(folder, "what"), dataset, scale,
+    models = {"what": _train("what", os.path.join(folder, "what"), dataset, scale, overwrite,
                              n_train=scale.n_train_what, epochs_per_stage=scale.what_epochs_per_stage,
                              stage_step=scale.what_stage_step)}
     times["what"] = time.time() - t
     t = time.time()
-    models["where"] = _train("where", os.path.join(folder, "where"), dataset, scale, n_train=scale.n_train_where,
+    models["where"] = _train("where", os.path.join(folder, "where"), dataset, scale, overwrite,
+                             n_train=scale.n_train_where,
                              epochs_per_stage=scale.where_epochs, n_accuracy=scale.n_accuracy, cache=cache,
                              what_model=os.path.join(folder, "what", "what.keras"))
     times["where"] = time.time() - t
     for model in scale.transformers:
         t = time.time()
-        models[model] = _train(model, os.path.join(folder, model), dataset, scale, n_train=scale.n_train_transformer,
+        models[model] = _train(model, os.path.join(folder, model), dataset, scale, overwrite,
+                               n_train=scale.n_train_transformer,
                                epochs_per_stage=1, stage_step=scale.transformer_stage_step)
         times[model] = time.time() - t
     csv = os.path.join(folder, "benchmark.csv")
-    if os.path.exists(csv):
+    if os.path.exists(csv) and not overwrite:
         import pandas as pd
         return pd.read_csv(csv), times
     _, (x_test, y_test) = load_dataset(dataset)
@@ -96,7 +98,7 @@ def run_results(out, quick=False, datasets=("mnist", "fashion_mnist"), overwrite
     check_out_dir(out, ["run_info.json"], overwrite, error=WhatWhereError)
     tables, info = [], {"scale": dataclasses.asdict(scale), "machine": machine_info(), "times_s": {}}
     for name in datasets:
-        table, times = run_dataset(out, name, scale, cache)
+        table, times = run_dataset(out, name, scale, cache, overwrite)
         tables.append(table)
         info["times_s"][name] = times
     table = pd.concat(tables, ignore_index=True)

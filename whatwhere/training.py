@@ -203,4 +203,7 @@ def train(config):
                  keras.callbacks.CSVLogger(os.path.join(out, "training.log"), append=True)]
     history = model.fit(train_set, validation_data=val_set, epochs=epochs, callbacks=callbacks, verbose=2)
     model.save(final)
+    stale = os.path.join(out, "MNIST_accuracy.npy")  # the accuracy map of an earlier What
+    if config.model == "what" and os.path.exists(stale):
+        os.remove(stale)
     return history
