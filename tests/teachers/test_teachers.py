@@ -355,7 +355,7 @@ def test_interrupted_training_resumes_from_the_backup(tmp_path, fmnist_subset, c
     assert not os.path.exists(path) and os.listdir(tmp_path / "teacher.backup")
     run = teachers.train_teacher(config, data=data, path=path, verbose=0)
     assert "Resuming from the backup" in capsys.readouterr().out
-    assert len(run.history["loss"]) == 1  # only the second epoch ran again
+    assert len(run.history["loss"]) == 2  # only the second epoch ran again; the history has both (issue 18)
     with open(tmp_path / "teacher.csv") as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["0", "1"]
     assert not os.path.exists(tmp_path / "teacher.backup")
