@@ -2,7 +2,8 @@
 PYTHON ?= python3
 PIP_FLAGS ?=
 
-.PHONY: install data demo test test-slow bench bench-gpu docs test-install results results-quick
+.PHONY: install data demo test test-slow test-resume bench bench-gpu docs test-install results results-quick \
+	results-drc results-cordsnet results-rsrnn results-whatwhere
 
 install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -q -e ".[test]"
@@ -22,10 +23,18 @@ test: install data
 test-slow: install data
 	$(PYTHON) -m pytest -q -m slow tests
 
+# Real processes killed with SIGKILL and restarted (part of test-slow; about 20 min).
+test-resume: install data
+	$(PYTHON) -m pytest -q -m slow tests/drc/test_drc_resume_integrity.py tests/teachers/test_teacher_resume_integrity.py tests/convrnn_bl/test_bl_resume_integrity.py
+
 bench: install
 	$(PYTHON) scripts/benchmarks/bench_sensor.py
 	$(PYTHON) scripts/benchmarks/bench_distillation.py
 	$(PYTHON) scripts/benchmarks/bench_bl.py
+	$(PYTHON) scripts/benchmarks/bench_checkpoints.py
+	$(PYTHON) scripts/benchmarks/bench_cordsnet.py
+	$(PYTHON) scripts/benchmarks/bench_rsrnn.py
+	$(PYTHON) scripts/benchmarks/bench_whatwhere.py
 
 # Every GPU benchmark in one table (results/bench_gpu.json); on a CPU a tiny version that says no GPU was found.
 bench-gpu: install
@@ -39,10 +48,24 @@ docs: install
 test-install: install
 	$(PYTHON) -m pytest -q -m slow tests/docs/test_wheel_install.py
 
-# The papers' experiments at CPU scale (about an hour on 2 cores; see RESULTS.md), or in quick mode.
-# They replace the committed results; after an interruption the same command continues the suite.
-results: install data
+# The papers' experiments at CPU scale (see RESULTS.md for each part's measured time), or in quick mode.
+# They replace the committed results; after an interruption the same command continues each part.
+results: results-drc results-cordsnet results-rsrnn results-whatwhere
+
+results-drc: install data
 	$(PYTHON) scripts/experiments/run_all.py --overwrite
+
+results-cordsnet: install data
+	$(PYTHON) scripts/cordsnet/cordsnet_results.py --out results/cordsnet --overwrite
+
+results-rsrnn: install data
+	$(PYTHON) scripts/rsrnn/results.py --out results/rsrnn --overwrite
+
+results-whatwhere: install data
+	$(PYTHON) scripts/whatwhere/results.py --out results/whatwhere/cpu --overwrite
 
 results-quick: install data
 	$(PYTHON) scripts/experiments/run_all.py --quick --overwrite
+	$(PYTHON) scripts/cordsnet/cordsnet_results.py --quick --out results/quick/cordsnet --overwrite
+	$(PYTHON) scripts/rsrnn/results.py --quick --out results/quick/rsrnn --overwrite
+	$(PYTHON) scripts/whatwhere/results.py --quick --out results/quick/whatwhere --overwrite
