@@ -2,7 +2,8 @@
 
 A run folder holds ``model_weights.keras`` (saved after every epoch), ``training_log.csv`` (one
 row per epoch, continued after a resumption), ``run_info.json`` (the configuration, the data's
-pixel statistics, the machine) and, while training, ``backup/`` (Keras' BackupAndRestore): a run
+pixel statistics, the machine) and, while training, ``backup/`` (drc.core's verified
+BackupAndRestore; the history is read back from the log): a run
 interrupted at any point continues from its last finished epoch when started again with the same
 ``--out``. A finished run is never replaced without ``--overwrite``.
 """
@@ -87,17 +88,37 @@ def prepare_out_dir(config):
     return False
 
 
+def _every_epoch_checkpoint():
+    import keras
+
+    from drc.core.checkpoints import save_atomic
+
+    class EveryEpochCheckpoint(keras.callbacks.Callback):
+        """Saves the model to ``path`` after every epoch (as Keras' ModelCheckpoint did), through a
+        temporary name and a rename, so a kill never leaves half a file."""
+
+        def __init__(self, path):
+            super().__init__()
+            self.path = path
+
+        def on_epoch_end(self, epoch, logs=None):
+            save_atomic(self.model, self.path)
+
+    return EveryEpochCheckpoint
+
+
 def train(config):
     """Trains ``config.model`` on the canvas task; returns a dict with the run folder's paths,
     the per-epoch history and the test accuracy per step."""
     import keras
     import numpy as np
 
-    from drc.core import distribute
-    from drc.core.runs import machine_info, write_json_atomic
+    from drc.core import checkpoints, distribute
+    from drc.core.runs import history_from_log, machine_info, write_json_atomic
     from rsrnn.canvas import load_canvas_dataset
     from rsrnn.models import build_model
 
+    EveryEpochCheckpoint = _every_epoch_checkpoint()
     resuming = prepare_out_dir(config)
     strategy = distribute.make_strategy(config.strategy)
     keras.utils.set_random_seed(config.seed)
@@ -112,17 +133,21 @@ def train(config):
         model = build_model(config.model, **config.model_kwargs(pixel_mean, pixel_std))
         model.build((None,) + x_train.shape[1:])
         model.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
-    callbacks = [keras.callbacks.BackupAndRestore(os.path.join(root, BACKUP)),
-                 keras.callbacks.CSVLogger(os.path.join(root, LOG), append=resuming),
-                 keras.callbacks.ModelCheckpoint(os.path.join(root, CHECKPOINT))]
-    history = model.fit(x_train, y_train, batch_size=distribute.global_batch_size(config.batch_size, strategy),
-                        epochs=config.epochs, validation_data=(x_test, y_test), callbacks=callbacks,
-                        verbose=config.verbose)
+    backup, log = os.path.join(root, BACKUP), os.path.join(root, LOG)
+    callbacks = [checkpoints.EpochCSVLogger(log, append=resuming),
+                 EveryEpochCheckpoint(os.path.join(root, CHECKPOINT)), checkpoints.BackupAndRestore(backup, stage="rsrnn"), *checkpoints.kill_switch("rsrnn")]
+    try:
+        model.fit(x_train, y_train, batch_size=distribute.global_batch_size(config.batch_size, strategy),
+                  epochs=config.epochs, validation_data=(x_test, y_test), callbacks=callbacks,
+                  verbose=config.verbose)
+    except BaseException:
+        checkpoints.discard_untrained(backup, [log])
+        raise
     from drc.core.attacks import accuracy_per_step
 
     per_step = accuracy_per_step(model, x_test, y_test, batch_size=256)
     info.update(test_accuracy_per_step=[float(a) for a in per_step], finished=True)
     if distribute.is_chief(strategy):
         write_json_atomic(os.path.join(config.out, INFO), info)
-    return {"out": config.out, "checkpoint": os.path.join(config.out, CHECKPOINT), "history": history.history,
+    return {"out": config.out, "checkpoint": os.path.join(config.out, CHECKPOINT), "history": history_from_log(log),
             "test_accuracy_per_step": np.asarray(per_step), "model": model}

@@ -7,8 +7,9 @@ halved every 10 epochs; POLO-ATN: SGD 0.005 halved every 10 epochs; the three 12
 transformers: eccentricity sd 4.4 .. 40 (10 epochs each, offset_max 40, contrast 0.7) then
 contrast U[0.5, 0.7] and U[0.3, 0.7] (10 epochs each): 110 epochs.
 
-Each run writes ``<out>/<model>.keras``, ``training.log`` (CSV, continued on resume) and keeps a
-``backup/`` folder (keras BackupAndRestore) until it finishes.
+Each run writes ``<out>/<model>.keras``, ``training.log`` (CSV, one row per epoch, continued on
+resume; the returned History is read back from it) and keeps a ``backup/`` folder (drc.core's
+verified BackupAndRestore) until it finishes.
 """
 import dataclasses
 import os
@@ -16,7 +17,8 @@ import os
 import numpy as np
 
 from drc.core.datasets import load_dataset
-from drc.core.runs import check_out_dir, write_json_atomic
+from drc.core import checkpoints
+from drc.core.runs import check_out_dir, history_from_log, write_json_atomic
 from whatwhere.canvas import CanvasConfig, what_canvases, WhatCanvasConfig
 from whatwhere.errors import check_count, WhatWhereError
 from whatwhere.names import MODELS
@@ -197,12 +199,18 @@ def train(config):
     write_json_atomic(info_path,
                       {"config": dataclasses.asdict(config), "epochs": epochs, "schedule": {
                           k: v for k, v in schedule.items() if k != "stages"}, "stages": stages})
-    callbacks = [keras.callbacks.BackupAndRestore(backup),
-                 Curriculum([train_set, val_set], base, stages),
+    log = os.path.join(out, "training.log")
+    callbacks = [Curriculum([train_set, val_set], base, stages),
                  keras.callbacks.LearningRateScheduler(_lr_schedule(schedule, config.lr)),
-                 keras.callbacks.CSVLogger(os.path.join(out, "training.log"), append=True)]
-    history = model.fit(train_set, validation_data=val_set, epochs=epochs, callbacks=callbacks, verbose=2)
-    model.save(final)
+                 checkpoints.EpochCSVLogger(log), checkpoints.BackupAndRestore(backup, stage=config.model),
+                 *checkpoints.kill_switch(config.model)]
+    try:
+        history = model.fit(train_set, validation_data=val_set, epochs=epochs, callbacks=callbacks, verbose=2)
+    except BaseException:
+        checkpoints.discard_untrained(backup, [log])
+        raise
+    history.history = history_from_log(log)  # every epoch, resumed or not
+    checkpoints.save_atomic(model, final)
     stale = os.path.join(out, "MNIST_accuracy.npy")  # the accuracy map of an earlier What
     if config.model == "what" and os.path.exists(stale):
         os.remove(stale)

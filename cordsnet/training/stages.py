@@ -14,6 +14,8 @@ import numpy as np
 
 import keras
 
+from drc.core import checkpoints
+from drc.core.runs import history_from_log
 from cordsnet.checkpoints import assign_state_dict, save_torch_checkpoint, strip_data_parallel
 from cordsnet.errors import CheckpointError, CordsNetConfigError
 from cordsnet.model import CordsNet
@@ -97,7 +99,8 @@ def _data(config, strategy, split="train"):
 
 
 def _fit(config, strategy, model, target, train, epochs, name, extra=()):
-    """fit with BackupAndRestore, an appended CSV log and per-epoch .pth files."""
+    """fit with drc.core's BackupAndRestore, a CSV log continued across restarts (one row per
+    epoch) and per-epoch .pth files; the history is read back from the log."""
     from drc.core.distribute import is_chief, worker_root
 
     prefix = PREFIX[config.stage]
@@ -115,11 +118,15 @@ def _fit(config, strategy, model, target, train, epochs, name, extra=()):
             os.remove(log)
         if chief:
             save_torch_checkpoint(target, config.path(f"{prefix}_0.pth"), data_parallel=True)
-    callbacks = [keras.callbacks.BackupAndRestore(backup), keras.callbacks.CSVLogger(log, append=True),
-                 PthCheckpoint(target, name, chief), *extra]
-    history = model.fit(train, epochs=epochs, steps_per_epoch=config.steps_per_epoch, callbacks=callbacks,
-                        verbose=config.verbose)
-    return {"history": {k: [float(v) for v in vals] for k, vals in history.history.items()}, "checkpoint": final}
+    callbacks = [*extra, PthCheckpoint(target, name, chief), checkpoints.EpochCSVLogger(log),
+                 checkpoints.BackupAndRestore(backup, stage=config.stage), *checkpoints.kill_switch(config.stage)]
+    try:
+        model.fit(train, epochs=epochs, steps_per_epoch=config.steps_per_epoch, callbacks=callbacks,
+                  verbose=config.verbose)
+    except BaseException:
+        checkpoints.discard_untrained(backup, [log])
+        raise
+    return {"history": history_from_log(log), "checkpoint": final}  # every epoch, resumed or not
 
 
 def _adamw(config):
