@@ -26,6 +26,8 @@ class AttackConfig:
     data_path: str = None
     dataset: str = None
     canvas_size: int = None
+    image_size: int = None
+    class_list: str = None
     eps: tuple = field(default_factory=lambda: EPS_LIST)
     attack_steps: int = 4
     eval_steps: int = 16
@@ -102,24 +104,30 @@ def attack_model(model, images, labels, eps_list, attack_steps=4, eval_steps=16,
 def attack_checkpoint(config):
     """Runs the evaluation of ``config``; returns the table (also written to ``config.out``)."""
     from drc.core.runs import check_out_dir, machine_info, write_csv_atomic, write_json_atomic
-    from rsrnn.canvas import load_canvas_dataset
+    from rsrnn.data import load_data, resolve_dataset
 
     out = config.out or (config.checkpoint_path if os.path.isdir(config.checkpoint_path)
                          else os.path.dirname(config.checkpoint_path) or ".")
     checkpoint_file(config.checkpoint_path)
     check_out_dir(out, (CSV,), overwrite=config.overwrite, error=RSRNNError)
-    model = load_checkpoint(config.checkpoint_path)
     trained = _run_info(config.checkpoint_path)
-    dataset = config.dataset or trained.get("dataset", "mnist_subset")
-    canvas = config.canvas_size or trained.get("canvas_size", 96)
-    _, (x_test, y_test) = load_canvas_dataset(dataset, canvas, config.data_path or trained.get("data_path"),
-                                              trained.get("seed", 0), n_test=config.n_images)
+    data_path = config.data_path or trained.get("data_path")
+    dataset = resolve_dataset(config.dataset or trained.get("dataset"), data_path)
+    canvas = config.image_size or config.canvas_size or trained.get("canvas_size", 96)
+    (_, (x_test, y_test)), n_classes = load_data(dataset, canvas, data_path, trained.get("seed", 0),
+                                                 n_train=0, n_test=config.n_images,
+                                                 class_list=config.class_list or trained.get("class_list"))
+    model = load_checkpoint(config.checkpoint_path)
+    if n_classes != model.n_classes:
+        raise RSRNNError(f"--dataset {dataset} has {n_classes} classes but the checkpoint's classifier has "
+                         f"{model.n_classes}")
     table = attack_model(model, x_test, y_test, [0.0, *config.eps], config.attack_steps, config.eval_steps,
                          config.nb_iter, config.batch_size, config.seed)
     table.insert(0, "model", model.name)
     table["attack_steps"] = config.attack_steps
     write_csv_atomic(os.path.join(out, CSV), table)
     write_json_atomic(os.path.join(out, INFO), {"checkpoint": config.checkpoint_path, "dataset": dataset,
+                                                "data_path": data_path, "class_list": config.class_list,
                                                 "canvas_size": canvas, "n_images": len(y_test),
                                                 "eps": list(config.eps), "nb_iter": config.nb_iter,
                                                 "attack_steps": config.attack_steps,

@@ -5,6 +5,7 @@ from drc.core.cli import ArgumentParser
 from drc.core.distribute import add_strategy_argument
 from rsrnn.adversarial import EPS_LIST, AttackConfig
 from rsrnn.canvas import CANVAS_DATASETS
+from rsrnn.data import DATASETS
 from rsrnn.names import MODEL_NAMES
 from rsrnn.training import TrainConfig
 
@@ -58,8 +59,12 @@ def attack_parser(prog="adv_attack.py"):
                                               "per step per eps to CSV.")
     p.add_argument("--checkpoint_path", required=True, help="a .keras file or a run folder written by train.py")
     p.add_argument("--data_path", default=None, help="folder of the dataset's files (default: as in training)")
-    p.add_argument("--dataset", default=None, choices=CANVAS_DATASETS, help="default: the training run's")
+    p.add_argument("--dataset", default=None, choices=DATASETS,
+                   help="default: the training run's, or image_folder when --data_path holds train/ and val/")
     p.add_argument("--canvas_size", type=int, default=None, help="default: the training run's")
+    p.add_argument("--image_size", type=int, default=None,
+                   help="side the CIFAR / image-folder images are resized to (default: the training run's)")
+    p.add_argument("--class_list", default=None, help="image_folder: file of the classes to use, one WordNet id a line")
     p.add_argument("--eps", type=float, nargs="+", default=list(EPS_LIST), help="L-inf radii (pixels in [0, 1])")
     p.add_argument("--attack_steps", type=int, default=d.attack_steps, help="steps the attack runs through")
     p.add_argument("--eval_steps", type=int, default=d.eval_steps, help="steps read on the adversarial images")
@@ -77,7 +82,8 @@ def attack_main(argv=None):
     from rsrnn.adversarial import attack_checkpoint
 
     config = AttackConfig(checkpoint_path=args.checkpoint_path, out=args.out, data_path=args.data_path,
-                          dataset=args.dataset, canvas_size=args.canvas_size, eps=tuple(args.eps),
+                          dataset=args.dataset, canvas_size=args.canvas_size, image_size=args.image_size,
+                          class_list=args.class_list, eps=tuple(args.eps),
                           attack_steps=args.attack_steps, eval_steps=args.eval_steps, nb_iter=args.nb_iter,
                           n_images=args.n_images, batch_size=args.batch_size, seed=args.seed,
                           overwrite=args.overwrite)

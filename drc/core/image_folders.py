@@ -98,13 +98,16 @@ def image_dataset(path, split, image_size, class_list=None, n=None, seed=0):
 
 def load_image_folder(path, image_size, class_list=None, n_train=None, n_test=None, seed=0):
     """((x_train, y_train), (x_test, y_test)) as NumPy arrays from ``path/train`` and ``path/val``
-    with the classes of ``train/`` (or the list) in both (for data that fits in memory; use
+    with the classes of ``train/`` (or the list) in both; a split with n = 0 is not read (for data that fits in memory; use
     ``image_dataset`` to stream)."""
     import numpy as np
 
     classes = class_names(path, "train", class_list)
     splits = []
     for split, n in zip(SPLITS, (n_train, n_test)):
+        if n == 0:
+            splits.append((np.zeros((0, image_size, image_size, 3), np.float32), np.zeros(0, np.int32)))
+            continue
         data = image_dataset(path, split, image_size, classes, n, seed).batch(256)
         images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in data])
         splits.append((np.concatenate(images), np.concatenate(labels)))
