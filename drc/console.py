@@ -10,3 +10,35 @@ def cifar_style(argv=None):
 
     run_cli(main, argv, prog="cifar_style.py", interrupt_hint=INTERRUPT_HINT)
     return 0
+
+
+def demo(argv=None):
+    """``drc-demo``: ``python scripts/demo.py`` (the README demo)."""
+    from drc.demo_cli import main
+
+    run_cli(main, argv, prog="demo.py")
+    return 0
+
+
+def table1(argv=None):
+    """``drc-table1``: ``python scripts/experiments/drc_table1.py``."""
+    from drc.experiments.cli import table1_main
+
+    run_cli(table1_main, argv, prog="drc_table1.py")
+    return 0
+
+
+def selectivity(argv=None):
+    """``drc-selectivity``: ``python scripts/experiments/drc_selectivity.py``."""
+    from drc.experiments.cli import selectivity_main
+
+    run_cli(selectivity_main, argv, prog="drc_selectivity.py")
+    return 0
+
+
+def visuals(argv=None):
+    """``drc-visuals``: ``python scripts/experiments/drc_visuals.py``."""
+    from drc.experiments.cli import visuals_main
+
+    run_cli(visuals_main, argv, prog="drc_visuals.py")
+    return 0

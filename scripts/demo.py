@@ -7,30 +7,10 @@ and prints their test accuracies (also results.csv and accuracy.png in --out).
 import os
 import sys
 
-from drc.core.cli import ArgumentParser, run_cli
-from drc.core.validation import check_out_folder
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-
-def main(argv=None):
-    parser = ArgumentParser(prog="demo.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="demo_output", help="folder for the pictures and results")
-    parser.add_argument("--sensor_only", action="store_true", help="only the sensor-movie pictures")
-    parser.add_argument("--quick", action="store_true", help="one epoch per stage (a smoke run)")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    check_out_folder(args.out, "--out")
-    from drc import demo
-
-    os.makedirs(args.out, exist_ok=True)
-    if args.sensor_only:
-        print("wrote " + ", ".join(demo.sensor_pictures(args.out, seed=args.seed)))
-        return 0
-    epochs = dict(teacher_epochs=1, student_epochs=1, decoder_epochs=1) if args.quick else {}
-    demo.run_demo(args.out, seed=args.seed, **epochs)
-    return 0
-
+from drc.core.cli import run_cli  # noqa: E402
+from drc.demo_cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(run_cli(main, prog="demo.py"))

@@ -8,20 +8,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from drc.core.cli import ArgumentParser, run_cli  # noqa: E402
-
-
-def main(argv=None):
-    parser = ArgumentParser(prog="results.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results/rsrnn")
-    parser.add_argument("--quick", action="store_true", help="a tiny scale that checks the pipeline in minutes")
-    parser.add_argument("--overwrite", action="store_true", help="train and attack every model again")
-    args = parser.parse_args(argv)
-    from rsrnn.experiments import run_results
-
-    print(run_results(args.out, quick=args.quick, overwrite=args.overwrite).to_string(index=False))
-    return 0
-
+from drc.core.cli import run_cli  # noqa: E402
+from rsrnn.results_cli import results_main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(run_cli(main, prog="results.py"))
+    sys.exit(run_cli(results_main, prog="results.py"))
