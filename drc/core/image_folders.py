@@ -98,8 +98,8 @@ def image_dataset(path, split, image_size, class_list=None, n=None, seed=0):
 
 def load_image_folder(path, image_size, class_list=None, n_train=None, n_test=None, seed=0):
     """((x_train, y_train), (x_test, y_test)) as NumPy arrays from ``path/train`` and ``path/val``
-    with the classes of ``train/`` (or the list) in both; a split with n = 0 is not read (for data that fits in memory; use
-    ``image_dataset`` to stream)."""
+    with the classes of ``train/`` (or the list) in both; a split with n = 0 is not read. For data
+    that fits in memory; ``image_dataset`` streams."""
     import numpy as np
 
     classes = class_names(path, "train", class_list)

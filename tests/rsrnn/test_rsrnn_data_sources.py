@@ -84,7 +84,8 @@ def test_adv_attack_takes_the_seeds_command_line_on_an_image_folder(image_folder
     listing = tmp_path / "classes.txt"
     listing.write_text("n01440764\nn09999999\n")
     for extra, message in [(["--class_list", str(listing)], "class 'n09999999' of the class list is not a folder"),
-                           (["--dataset", "cifar100", "--data_path", str(tmp_path)], "--dataset cifar100 has 100 classes but the checkpoint's classifier has 3"),
+                           (["--dataset", "cifar100", "--data_path", str(tmp_path)],
+                            "--dataset cifar100 has 100 classes but the checkpoint's classifier has 3"),
                            (["--class_list", str(tmp_path / "none.txt")], "none.txt: no such file")]:
         with pytest.raises(SystemExit) as exit_info:
             run_cli(attack_main, argv + extra + ["--overwrite"], prog="adv_attack.py")
