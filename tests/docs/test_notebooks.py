@@ -11,7 +11,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLES = os.path.join(ROOT, "examples")
 NOTEBOOKS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(EXAMPLES, "*.ipynb")))
 FAST = {"drc_sensor_movies.ipynb"}
-FIGURES = {"drc_sensor_movies.ipynb", "drc_training.ipynb", "bl_keras2_weights.ipynb"}
+FIGURES = {"drc_sensor_movies.ipynb", "drc_training.ipynb", "bl_keras2_weights.ipynb", "cordsnet.ipynb",
+           "rsrnn.ipynb", "whatwhere.ipynb"}
 # What each notebook must print when it has worked (not only run).
 EXPECTED = {
     "drc_sensor_movies.ipynb": ["frames (32, 5, 7, 7, 1) positions (32, 5, 7, 7, 2) labels (32,)",
@@ -19,6 +20,11 @@ EXPECTED = {
     "drc_training.ipynb": ["reloaded model gives the same probabilities: True"],
     "bl_keras2_weights.ipynb": ["same outputs as the trained model: True", "skipped ReadoutDense: shape mismatch"],
     "distributed_training.ipynb": ["MirroredStrategy over", "replicas: 2 | global batch: 64"],
+    "cordsnet.ipynb": ["areas (H, W, C): [(7, 7, 8), (7, 7, 8)]", "{0: (30, 4, 7, 7, 8), 1: (30, 4, 7, 7, 8)}",
+                       "reloaded model gives the same logits: True", "agree: True"],
+    "rsrnn.ipynb": ["grid (3, 32, 32, 2) retinal images (3, 32, 32, 1)", "step 8 accuracy: clean"],
+    "whatwhere.ipynb": ["bank (6, 24, 10, 2, 4096) -> 2880 filters on 64 x 64 px",
+                        "collicular target (4, 240) = 10 eccentricities x 24 azimuths", "1 saccade(s): What accuracy"],
 }
 
 
