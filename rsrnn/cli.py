@@ -4,7 +4,6 @@ until a command runs). Flags keep the authors' names where they exist (``--data_
 from drc.core.cli import ArgumentParser
 from drc.core.distribute import add_strategy_argument
 from rsrnn.adversarial import EPS_LIST, AttackConfig
-from rsrnn.canvas import CANVAS_DATASETS
 from rsrnn.data import DATASETS
 from rsrnn.names import MODEL_NAMES
 from rsrnn.training import TrainConfig
@@ -18,8 +17,13 @@ def train_parser(prog="train.py"):
     p = ArgumentParser(prog=prog, description="Train RS-RNN or a control on the canvas task (resumable).")
     p.add_argument("--model", default=d.model, choices=MODEL_NAMES, help="which model")
     p.add_argument("--data_path", default=None, help="folder of the dataset's files (default: the loaders' search)")
-    p.add_argument("--dataset", default=d.dataset, choices=CANVAS_DATASETS, help="objects to place on the canvas")
+    p.add_argument("--dataset", default=None, choices=DATASETS,
+                   help=f"canvas objects, or whole images (default: image_folder when --data_path holds train/ "
+                        f"and val/, else {d.dataset})")
     p.add_argument("--canvas_size", type=int, default=d.canvas_size, help="canvas side in pixels")
+    p.add_argument("--image_size", type=int, default=None,
+                   help="side the CIFAR / image-folder images are resized to (default: --canvas_size)")
+    p.add_argument("--class_list", default=None, help="image_folder: file of the classes to use, one WordNet id a line")
     p.add_argument("--n_train", type=int, default=None, help="first N training images (default all)")
     p.add_argument("--n_test", type=int, default=None, help="first N test images (default all)")
     p.add_argument("--n_steps", type=int, default=d.steps, help="fixations per image in training")
@@ -39,10 +43,12 @@ def train_parser(prog="train.py"):
 
 def train_main(argv=None):
     args = train_parser().parse_args(argv)
+    from rsrnn.data import resolve_dataset
     from rsrnn.training import train
 
-    config = TrainConfig(out=args.out, model=args.model, dataset=args.dataset, data_path=args.data_path,
-                         canvas_size=args.canvas_size, n_train=args.n_train, n_test=args.n_test, steps=args.n_steps,
+    config = TrainConfig(out=args.out, model=args.model, dataset=resolve_dataset(args.dataset, args.data_path, _TRAIN_DEFAULTS.dataset),
+                         data_path=args.data_path, class_list=args.class_list,
+                         canvas_size=args.image_size or args.canvas_size, n_train=args.n_train, n_test=args.n_test, steps=args.n_steps,
                          output_size=args.grid_size, density_ratio=args.density_ratio, width=args.width,
                          encoder_depth=args.encoder_depth, attention_width=args.width, epochs=args.epochs,
                          batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed, strategy=args.strategy,

@@ -12,7 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass
 
-from rsrnn.canvas import CANVAS_DATASETS
+from rsrnn.data import DATASETS
 from rsrnn.errors import RSRNNError
 from rsrnn.names import MODEL_NAMES
 
@@ -30,6 +30,7 @@ class TrainConfig:
     model: str = "rsrnn"
     dataset: str = "mnist_subset"
     data_path: str = None
+    class_list: str = None
     canvas_size: int = 96
     n_train: int = None
     n_test: int = None
@@ -50,8 +51,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.model not in MODEL_NAMES:
             raise RSRNNError(f"--model {self.model!r} is unknown; allowed: {', '.join(MODEL_NAMES)}")
-        if self.dataset not in CANVAS_DATASETS:
-            raise RSRNNError(f"--dataset {self.dataset!r} is unknown; allowed: {', '.join(CANVAS_DATASETS)}")
+        if self.dataset not in DATASETS:
+            raise RSRNNError(f"--dataset {self.dataset!r} is unknown; allowed: {', '.join(DATASETS)}")
         for name in ("canvas_size", "steps", "output_size", "width", "encoder_depth", "attention_width", "epochs",
                      "batch_size"):
             value = getattr(self, name)
@@ -115,22 +116,23 @@ def train(config):
 
     from drc.core import checkpoints, distribute
     from drc.core.runs import history_from_log, machine_info, write_json_atomic
-    from rsrnn.canvas import load_canvas_dataset
+    from rsrnn.data import load_data
     from rsrnn.models import build_model
 
     EveryEpochCheckpoint = _every_epoch_checkpoint()
     resuming = prepare_out_dir(config)
     strategy = distribute.make_strategy(config.strategy)
     keras.utils.set_random_seed(config.seed)
-    (x_train, y_train), (x_test, y_test) = load_canvas_dataset(
-        config.dataset, config.canvas_size, config.data_path, config.seed, config.n_train, config.n_test)
+    ((x_train, y_train), (x_test, y_test)), n_classes = load_data(
+        config.dataset, config.canvas_size, config.data_path, config.seed, config.n_train, config.n_test,
+        config.class_list)
     pixel_mean, pixel_std = float(x_train.mean()), float(x_train.std())
     root = distribute.worker_root(config.out, strategy)
     os.makedirs(root, exist_ok=True)
     info = {"config": dataclasses.asdict(config), "pixel_mean": pixel_mean, "pixel_std": pixel_std,
             "n_train": len(y_train), "n_test": len(y_test), "machine": machine_info()}
     with strategy.scope():
-        model = build_model(config.model, **config.model_kwargs(pixel_mean, pixel_std))
+        model = build_model(config.model, **config.model_kwargs(pixel_mean, pixel_std, n_classes))
         model.build((None,) + x_train.shape[1:])
         model.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
     backup, log = os.path.join(root, BACKUP), os.path.join(root, LOG)

@@ -95,3 +95,34 @@ def test_adv_attack_takes_the_seeds_command_line_on_an_image_folder(image_folder
         run_cli(attack_main, argv + ["--dataset", "imagenet"], prog="adv_attack.py")
     assert exit_info.value.code == 2 and "invalid choice: 'imagenet'" in capsys.readouterr().err
     assert os.path.isfile(tmp_path / "adv_accuracy_per_step.csv")
+
+
+TINY = ["--width", "4", "--grid_size", "16", "--image_size", "32", "--n_steps", "2", "--epochs", "1",
+        "--batch_size", "8", "--strategy", "default"]
+
+
+@pytest.mark.slow
+def test_train_takes_the_seeds_command_line_on_an_image_folder_and_cifar(image_folder, images, tmp_path, capsys):
+    from rsrnn.cli import train_main
+
+    run = str(tmp_path / "in3")
+    assert run_cli(train_main, ["--data_path", image_folder, "--model", "rsrnn", "--out", run, *TINY]) == 0
+    log = pd.read_csv(os.path.join(run, "training_log.csv"))
+    assert log.epoch.tolist() == [0] and np.isfinite(log.loss).all()
+    info = json.load(open(os.path.join(run, "run_info.json")))
+    assert info["config"]["dataset"] == "image_folder" and info["n_train"] == 9 and info["finished"]
+    assert run_cli(attack_main, ["--checkpoint_path", run, "--data_path", image_folder, "--eps", "0.01",
+                                 "--attack_steps", "1", "--eval_steps", "2", "--nb_iter", "1"]) == 0
+    assert sorted(set(pd.read_csv(os.path.join(run, "adv_accuracy_per_step.csv")).step)) == [1, 2]
+
+    x, y = images
+    write_cifar_folder(str(tmp_path / "cifar-100-python"), x[:16], y[:16], x[16:24], y[16:24], 100)
+    cifar = str(tmp_path / "c100")
+    assert run_cli(train_main, ["--dataset", "cifar100", "--data_path", str(tmp_path), "--model", "cnn",
+                                "--out", cifar, *TINY]) == 0
+    assert len(pd.read_csv(os.path.join(cifar, "training_log.csv"))) == 1
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(train_main, ["--data_path", image_folder, "--class_list", str(tmp_path / "none.txt"),
+                             "--out", str(tmp_path / "bad"), *TINY], prog="train.py")
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and "none.txt: no such file" in err and len(err.splitlines()) == 1
