@@ -165,6 +165,7 @@ def test_mirrored_over_two_cpus_matches_one_device(untrained_teacher, tmp_path):
 
 # ----------------------------------------------------------------------------- multi-worker
 
+@pytest.mark.slow  # two real worker processes, killed and restarted: about 2-4 min on 2 cores
 def test_two_workers_killed_and_restarted_resume_and_match_one_process(untrained_teacher, tmp_path):
     """Two MultiWorkerMirroredStrategy processes on loopback distil a DRC student for 3 epochs;
     after epoch 2 one worker is killed (and the chief with it, as a job scheduler restarts the whole job);
