@@ -56,3 +56,27 @@ def results(argv=None):
 
     run_cli(results_main, argv)
     return 0
+
+
+def main(argv=None):
+    """``cordsnet-main``: ``python scripts/cordsnet/main.py``."""
+    from cordsnet.cli import main_main
+
+    run_cli(main_main, argv)
+    return 0
+
+
+def run_own_image(argv=None):
+    """``cordsnet-run-own-image``: ``python scripts/cordsnet/run_own_image.py``."""
+    from cordsnet.cli import own_image_main
+
+    run_cli(own_image_main, argv)
+    return 0
+
+
+def compute_eigenvector(argv=None):
+    """``cordsnet-compute-eigenvector``: ``python scripts/cordsnet/compute_eigenvector.py``."""
+    from cordsnet.cli import eigenvector_main
+
+    run_cli(eigenvector_main, argv)
+    return 0
