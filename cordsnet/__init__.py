@@ -6,7 +6,7 @@ original's ``.pth`` state dicts, read and written without PyTorch), ``cordsnet.s
 original's six-stage pipeline). Names load on first use, so that a script parses its flags
 before TensorFlow is imported.
 """
-import importlib
+from drc.core.lazy import lazy_exports
 
 _EXPORTS = {
     "cordsnet.model": ("CordsNet",),
@@ -15,17 +15,4 @@ _EXPORTS = {
                              "read_pth", "write_pth"),
     "cordsnet.errors": ("CordsNetConfigError", "CheckpointError"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'cordsnet' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

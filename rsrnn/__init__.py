@@ -11,7 +11,7 @@ that moves the fixation, and adversarial robustness read per time step (seed 004
 
 Names load on first use, so that parsing a script's flags never imports TensorFlow.
 """
-import importlib
+from drc.core.lazy import lazy_exports
 
 _EXPORTS = {
     "rsrnn.retina": ("retina_grid", "retina_to_image", "image_to_retina", "bilinear_sample", "foveal_blur"),
@@ -24,17 +24,4 @@ _EXPORTS = {
     "rsrnn.experiments": ("run_results",),
     "rsrnn.errors": ("RSRNNError",),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'rsrnn' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -177,3 +177,23 @@ def opencv_frame(image, q, res, window, pad=100):
     crop = padded[size - q[1] - window:size - q[1], q[0]:q[0] + window]
     out = cv2.resize(crop, (res, res), interpolation=cv2.INTER_CUBIC)
     return out.reshape(res, res, -1)
+
+
+class Interrupted(Exception):
+    """What :func:`interrupt_at`'s callback raises (a Ctrl-C in the middle of an epoch)."""
+
+
+def interrupt_at(epoch, batch):
+    """A stand-in for ``drc.core.checkpoints.kill_switch`` (monkeypatched in): its callback raises
+    :class:`Interrupted` at ``batch`` of ``epoch``, so a test can interrupt a fit in process."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_begin(self, e, logs=None):
+            self.epoch = e
+
+        def on_train_batch_begin(self, b, logs=None):
+            if (self.epoch, b) == (epoch, batch):
+                raise Interrupted(f"epoch {epoch}, batch {batch}")
+
+    return lambda stage: [Interrupt()]

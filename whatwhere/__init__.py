@@ -8,7 +8,7 @@ the networks; ``saccade_search``: one or several saccades; ``train``: the origin
 
 Names load on first use, so that parsing a script's flags does not import TensorFlow.
 """
-import importlib
+from drc.core.lazy import lazy_exports
 
 _EXPORTS = {
     "whatwhere.bank": ("log_gabor_bank", "retina_inverse", "cache_dir"),
@@ -28,17 +28,4 @@ _EXPORTS = {
     "whatwhere.errors": ("WhatWhereError",),
     "whatwhere.names": ("MODELS",),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'whatwhere' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -83,8 +83,6 @@ def benchmark(models, images, labels, contrasts=CONTRASTS, eccentricities=ECCENT
 def benchmark_figure(table, title="", original=True):
     """The original's benchmark figure: one panel per contrast, accuracy against eccentricity per
     model (ours solid; the originals' dashed), chance at 0.1."""
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     contrasts = sorted(table["contrast"].unique(), reverse=True)
     fig, axes = plt.subplots(1, len(contrasts), figsize=(6 * len(contrasts), 5), squeeze=False)

@@ -12,8 +12,6 @@ from whatwhere.errors import check_contrast, WhatWhereError
 def pictures(out, models, dataset="mnist_subset", n=4, contrast=0.7, cache=None, overwrite=False):
     """Writes ``whatwhere_pictures.png`` (and ``transformer_glimpses.png`` when transformers are
     given) into ``out``; ``models``: name -> .keras path.  Returns the written paths."""
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from drc.core.datasets import load_dataset
     from drc.core.figures import save_figure

@@ -5,30 +5,14 @@ stage is then refused without overwrite."""
 import dataclasses
 import os
 
-import keras
 import pandas as pd
 import pytest
 
 from drc.core import checkpoints
+from tests.helpers import Interrupted, interrupt_at
 
 TINY = dict(dataset="fashionmnist_subset", depth=2, channels=(4, 4), image_size=16, train_size=16, batch_size=16,
             epochs=3, mix=False, verbose=0, phases=1, warmup_batches=1)
-
-
-class Interrupted(Exception):
-    """What the interrupting callback raises (a Ctrl-C in the middle of an epoch)."""
-
-
-def _interrupt_at(epoch, batch):
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_begin(self, e, logs=None):
-            self.epoch = e
-
-        def on_train_batch_begin(self, b, logs=None):
-            if (self.epoch, b) == (epoch, batch):
-                raise Interrupted(f"epoch {epoch}, batch {batch}")
-
-    return lambda stage: [Interrupt()]
 
 
 def test_an_interrupted_stage_resumes_with_every_epoch_logged_once(tmp_path, monkeypatch):
@@ -39,7 +23,7 @@ def test_an_interrupted_stage_resumes_with_every_epoch_logged_once(tmp_path, mon
     config = dataclasses.replace(stage_defaults("compatibility"), **{**TINY, "results_dir": str(tmp_path)})
     folder = tmp_path / "results_2_fashionmnist_subset"
     with monkeypatch.context() as m:
-        m.setattr(checkpoints, "kill_switch", _interrupt_at(1, 0))
+        m.setattr(checkpoints, "kill_switch", interrupt_at(1, 0))
         with pytest.raises(Interrupted):
             run_stage(config)
     assert list(pd.read_csv(folder / "1_compatibility_log.csv")["epoch"]) == [0]

@@ -6,22 +6,7 @@ import pandas as pd
 import pytest
 
 from drc.core import checkpoints
-
-
-class Interrupted(Exception):
-    """What the interrupting callback raises (a Ctrl-C in the middle of an epoch)."""
-
-
-def _interrupt_at(epoch, batch):
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_begin(self, e, logs=None):
-            self.epoch = e
-
-        def on_train_batch_begin(self, b, logs=None):
-            if (self.epoch, b) == (epoch, batch):
-                raise Interrupted(f"epoch {epoch}, batch {batch}")
-
-    return lambda stage: [Interrupt()]
+from tests.helpers import Interrupted, interrupt_at
 
 
 def test_an_interrupted_run_resumes_with_every_epoch_logged_once(tmp_path, monkeypatch):
@@ -31,7 +16,7 @@ def test_an_interrupted_run_resumes_with_every_epoch_logged_once(tmp_path, monke
                 batch_size=16, epochs=4, strategy="default", verbose=0)
     out = tmp_path / "run"
     with monkeypatch.context() as m:
-        m.setattr(checkpoints, "kill_switch", _interrupt_at(2, 1))
+        m.setattr(checkpoints, "kill_switch", interrupt_at(2, 1))
         with pytest.raises(Interrupted):
             train(TrainConfig(out=str(out), **tiny))
     assert list(pd.read_csv(out / LOG)["epoch"]) == [0, 1]

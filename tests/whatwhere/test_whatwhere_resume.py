@@ -1,27 +1,11 @@
 """A What training interrupted in epoch 3 and started again with the same call: every epoch is
 logged once, numbered as in an uninterrupted run (the curriculum's stages by epoch), the History
 covers every epoch, and the finished run is then refused without overwrite."""
-import keras
 import pandas as pd
 import pytest
 
 from drc.core import checkpoints
-
-
-class Interrupted(Exception):
-    """What the interrupting callback raises (a Ctrl-C in the middle of an epoch)."""
-
-
-def _interrupt_at(epoch, batch):
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_begin(self, e, logs=None):
-            self.epoch = e
-
-        def on_train_batch_begin(self, b, logs=None):
-            if (self.epoch, b) == (epoch, batch):
-                raise Interrupted(f"epoch {epoch}, batch {batch}")
-
-    return lambda stage: [Interrupt()]
+from tests.helpers import Interrupted, interrupt_at
 
 
 def test_an_interrupted_run_resumes_with_every_epoch_logged_once(tmp_path, monkeypatch):
@@ -31,7 +15,7 @@ def test_an_interrupted_run_resumes_with_every_epoch_logged_once(tmp_path, monke
     config = TrainConfig(model="what", out=str(tmp_path), n_train=40, n_val=20, batch_size=20, epochs_per_stage=1,
                          max_stages=4)
     with monkeypatch.context() as m:
-        m.setattr(checkpoints, "kill_switch", _interrupt_at(2, 1))
+        m.setattr(checkpoints, "kill_switch", interrupt_at(2, 1))
         with pytest.raises(Interrupted):
             train(config)
     assert list(pd.read_csv(tmp_path / "training.log")["epoch"]) == [0, 1]
