@@ -10,6 +10,7 @@ CONSOLE_SCRIPTS = [
     "drc-table1 = drc.console:table1",
     "drc-selectivity = drc.console:selectivity",
     "drc-visuals = drc.console:visuals",
+    "drc-results = drc.console:results",
     "convrnn-train = convrnn_bl.console:train",
     "convrnn-test = convrnn_bl.console:test",
     "convrnn-speed-accuracy = convrnn_bl.console:speed_accuracy",

@@ -42,3 +42,12 @@ def visuals(argv=None):
 
     run_cli(visuals_main, argv, prog="drc_visuals.py")
     return 0
+
+
+def results(argv=None):
+    """``drc-results``: ``python scripts/experiments/run_all.py`` (the parts run as the installed
+    console commands); exits with the code of the first part that fails."""
+    from drc.experiments.cli import results_main
+
+    return run_cli(results_main, argv, prog="run_all.py")
+

@@ -179,3 +179,26 @@ def visuals_main(argv=None):
         written.append(figures.plot_learning_curves(runs, os.path.join(args.out, "learning_curves.png")))
     print("wrote " + ", ".join(written))
     return 0
+
+
+RESULTS_DESCRIPTION = "The whole CPU-scale results suite of RESULTS.md with one command (``make results``):"
+
+
+def results_parser(prog="run_all.py"):
+    """The flags of ``scripts/experiments/run_all.py`` (the ``drc-results`` command)."""
+    p = ArgumentParser(prog=prog, description=RESULTS_DESCRIPTION)
+    p.add_argument("--quick", action="store_true", help="every part in its quick mode")
+    p.add_argument("--out", default=None, help="results folder (default results/, --quick: results/quick/)")
+    p.add_argument("--overwrite", action="store_true", help="passed on to the parts that refuse otherwise")
+    p.add_argument("--only", default=None, help="comma-separated parts to run (default: all)")
+    p.add_argument("--seeds", type=int, default=None, help="Table 1's seeds (default: its own, 3; 1 with --quick)")
+    return p
+
+
+def results_main(argv=None, scripts_dir=None):
+    """Runs the results suite (``drc.experiments.suite.run_suite``) with the scripts in
+    ``scripts_dir``, or the installed console commands when it is None; returns the exit code."""
+    from drc.experiments.suite import run_suite
+
+    return run_suite(scripts_dir, **vars(results_parser().parse_args(argv)))
+

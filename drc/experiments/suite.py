@@ -18,6 +18,8 @@ from drc.core.progress import progress
 
 RECORD = "run_all.json"
 PARTS = ("drc_table1", "drc_selectivity", "drc_visuals", "bl_speed_accuracy")
+COMMANDS = {"drc_table1.py": "drc-table1", "drc_selectivity.py": "drc-selectivity", "drc_visuals.py": "drc-visuals",
+            "bl_speed_accuracy.py": "bl-speed-accuracy"}
 
 
 def steps(out, quick, overwrite, seeds=None, resuming=()):
@@ -72,9 +74,18 @@ def write_record(path, record):
     os.replace(path + ".partial", path)
 
 
+def part_command(scripts_dir, argv):
+    """The command line of one part: its script in ``scripts_dir`` (a checkout), or, with
+    ``scripts_dir`` None (an installed package), its console command through ``python -m drc``."""
+    if scripts_dir is None:
+        return [sys.executable, "-m", "drc", COMMANDS[argv[0]], *argv[1:]]
+    return [sys.executable, os.path.join(scripts_dir, argv[0]), *argv[1:]]
+
+
 def run_suite(scripts_dir, out=None, quick=False, overwrite=False, only=None, seeds=None):
-    """Runs (or continues) the suite with the scripts in ``scripts_dir``; returns the exit code
-    (that of the first part that fails, else 0). ``only``: comma-separated part names."""
+    """Runs (or continues) the suite with the scripts in ``scripts_dir`` (None: the installed
+    console commands); returns the exit code (that of the first part that fails, else 0).
+    ``only``: comma-separated part names."""
     out = out or ("results/quick" if quick else "results")
     names = only.split(",") if only else list(PARTS)
     unknown = sorted(set(names) - set(PARTS))
@@ -94,7 +105,7 @@ def run_suite(scripts_dir, out=None, quick=False, overwrite=False, only=None, se
     for name, argv in progress(chosen, "results suite", unit="part"):
         if name in times:
             continue
-        command = [sys.executable, os.path.join(scripts_dir, argv[0]), *argv[1:]]
+        command = part_command(scripts_dir, argv)
         print(f"== {name}: {' '.join(command[1:])}", flush=True)
         write_record(path, dict(record, running=name))
         t0 = time.time()

@@ -13,25 +13,14 @@ import sys
 
 import _bootstrap  # noqa: F401,E402
 
-from drc.core.cli import ArgumentParser, run_cli  # noqa: E402
+from drc.core.cli import run_cli  # noqa: E402
+from drc.experiments.cli import results_main  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def parser():
-    p = ArgumentParser(prog="run_all.py", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="every part in its quick mode")
-    p.add_argument("--out", default=None, help="results folder (default results/, --quick: results/quick/)")
-    p.add_argument("--overwrite", action="store_true", help="passed on to the parts that refuse otherwise")
-    p.add_argument("--only", default=None, help="comma-separated parts to run (default: all)")
-    p.add_argument("--seeds", type=int, default=None, help="Table 1's seeds (default: its own, 3; 1 with --quick)")
-    return p
-
-
 def main(argv=None):
-    from drc.experiments.suite import run_suite
-
-    return run_suite(HERE, **vars(parser().parse_args(argv)))
+    return results_main(argv, scripts_dir=HERE)
 
 
 if __name__ == "__main__":

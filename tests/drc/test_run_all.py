@@ -48,3 +48,11 @@ def test_a_failed_part_is_recorded_and_the_same_command_continues(tmp_path, caps
     assert record["running"] == "drc_visuals" and not record["finished"] and record["seconds"] == {}
     assert run_all.run_suite(SCRIPTS, out=str(out), only="drc_visuals") == 2
     assert "continuing the interrupted suite" in capsys.readouterr().out
+
+
+def test_parts_run_as_scripts_in_a_checkout_and_as_console_commands_when_installed():
+    argv = ["drc_table1.py", "--out", "R/drc_table1", "--quick"]
+    assert run_all.part_command("S", argv)[1:] == ["S/drc_table1.py", "--out", "R/drc_table1", "--quick"]
+    assert run_all.part_command(None, argv)[1:] == ["-m", "drc", "drc-table1", "--out", "R/drc_table1", "--quick"]
+    assert {run_all.COMMANDS[a[0]] for _, a in run_all.steps("R", quick=True, overwrite=False)} == {
+        "drc-table1", "drc-selectivity", "drc-visuals", "bl-speed-accuracy"}
