@@ -74,7 +74,20 @@ def predict_parser(prog="test.py"):
     add_model_size_args(parser, "BL filter multiplier the checkpoint was trained with")
     parser.add_argument("--save_scores", action="store_true",
                         help="also write the softmax outputs to M/model/results/scores_{tag}.npz")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the predictions (and scores) of an earlier test.py run of this tag")
     return parser
+
+
+def check_new_predictions(model_dir, tag, save_scores, overwrite):
+    """Refuses (OutputExistsError) an earlier run's predictions_{tag}.csv (or scores_{tag}.npz
+    with ``save_scores``) unless ``overwrite``: the original replaced them silently."""
+    from drc.core.errors import OutputExistsError
+
+    outputs = [layout.predictions_path(model_dir, tag)] + ([layout.scores_path(model_dir, tag)] if save_scores else [])
+    existing = next((path for path in outputs if os.path.exists(path)), None)
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing} holds an earlier run's results; pass --overwrite to replace them")
 
 
 def predict_main(argv=None):
@@ -86,6 +99,7 @@ def predict_main(argv=None):
     check_model_size(parser, args)
     layout.test_dir(args.test_data_dir, args.tag)
     layout.test_weights(args.model_dir, args.tag, args.weights)
+    check_new_predictions(args.model_dir, args.tag, args.save_scores, args.overwrite)
     import_tensorflow()
     from convrnn_bl.training import predict_bl
 

@@ -31,7 +31,7 @@ from drc.core.datasets import resolve_dataset
 from drc.core.errors import UsageError
 from drc.distillation import Distiller, SensorModel, cache_targets, classifier_inputs, combine
 from drc.core.preprocessing import Preprocessing
-from drc.core.validation import check_model_file
+from drc.core.validation import check_saved_model, read_model_config
 from drc.core.runs import check_appendable, cleanup_failed_run, history_from_log, write_csv_atomic
 from drc.results import append_summary, history_frame, summary_paths
 from drc.tf_data import EpochClock, trajectory_dataset
@@ -146,17 +146,23 @@ def missing_teacher_config(config):
     return {**defaults, **chosen}
 
 
-def check_input_files(config):
-    """The files the configuration names (an existing ``--teacher_net``, ``--pretrained_student_path``)
-    must be readable model files; checked before the run folder is made."""
+def check_input_files(config, image_shape=None, classes=None):
+    """The files the configuration names must be saved models of the right kind: an existing
+    ``--teacher_net`` a model of two models (front end, back end) that, where its architecture
+    says, takes ``image_shape`` images and ends in ``classes`` units; ``--pretrained_student_path``
+    a saved model. Read from the files' architecture (no TensorFlow graph), before the run
+    folder is made."""
     from teachers.saving import resolve_teacher_path
 
     try:
-        check_model_file(resolve_teacher_path(config["teacher_net"]), "--teacher_net")
+        teacher = resolve_teacher_path(config["teacher_net"])
     except FileNotFoundError:
-        pass  # trained by get_teacher
+        teacher = None  # trained by get_teacher
+    if teacher is not None:
+        check_saved_model(teacher, "--teacher_net", input_shape=image_shape, n_parts=2, classes=classes,
+                          what="a DRC teacher")
     if config.get("pretrained_student_path"):
-        check_model_file(config["pretrained_student_path"], "--pretrained_student_path")
+        read_model_config(config["pretrained_student_path"], "--pretrained_student_path")
 
 
 def get_teacher(config, data, verbose=2):
@@ -422,6 +428,8 @@ def run_drc(config, root=None):
     other workers write into their scratch folders (``drc.core.distribute.worker_root``),
     removed when the run completes."""
     config = as_dict(config)
+    name = resolve_dataset(config.get("dataset"), config["n_classes"])
+    check_input_files(config, datasets.IMAGE_SHAPES[name], datasets.N_CLASSES[name])
     key = config_key(config)
     strategy = _strategy(config)
     print(f"strategy: {distribute.describe(strategy)}")
@@ -430,7 +438,6 @@ def run_drc(config, root=None):
     seed = distribute_config(config, strategy)
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    check_input_files(config)
     base = root or config.get("save_dir") or os.getcwd()
     root = distribute.worker_root(base, strategy)
     config["summary_dir"] = distribute.worker_root(config.get("summary_dir") or os.getcwd(), strategy)

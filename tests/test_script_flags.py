@@ -6,7 +6,9 @@ of their own command lines).
 One subprocess imports each script as ``__main__`` with ``--help`` and, instead of printing the
 help, reports the parser's actions: option strings, dest, default, nargs, choices, required.
 ``tests/data/script_flags.json`` holds the recorded list; regenerate it only for an intended
-change of a command line: ``python tests/test_script_flags.py > tests/data/script_flags.json``.
+change of a command line: ``python tests/test_script_flags.py`` rewrites it. A recorded action
+with an ``"added"`` entry is a flag this package adds to an original script (the entry says why,
+for FAITHFULNESS.md); it is compared like the others, and rewriting the record keeps the entry.
 """
 import json
 import os
@@ -71,7 +73,17 @@ def current_flags(names):
 
 
 def _by_dest(actions):
-    return {a["dest"]: a for a in actions}
+    return {a["dest"]: {k: v for k, v in a.items() if k != "added"} for a in actions}
+
+
+def _with_added_marks(now, recorded):
+    """``now`` with the ``"added"`` entries of ``recorded`` (the flags this package adds)."""
+    for script, actions in now.items():
+        marks = {a["dest"]: a["added"] for a in recorded.get(script) or () if "added" in a}
+        for action in actions or ():
+            if action["dest"] in marks:
+                action["added"] = marks[action["dest"]]
+    return now
 
 
 def test_every_script_keeps_its_flags_and_defaults():
@@ -82,7 +94,12 @@ def test_every_script_keeps_its_flags_and_defaults():
     for script, actions in recorded.items():
         assert now[script] is not None, f"{script}: --help did not reach its parser"
         assert _by_dest(now[script]) == _by_dest(actions), script
+        for action in actions:
+            assert "added" not in action or action["added"].strip(), f"{script}: an added flag without its reason"
 
 
 if __name__ == "__main__":
-    print(json.dumps(current_flags(scripts()), indent=1, sort_keys=True))
+    with open(RECORD) as f:
+        recorded = json.load(f)
+    with open(RECORD, "w") as f:
+        f.write(json.dumps(_with_added_marks(current_flags(scripts()), recorded), indent=1, sort_keys=True) + "\n")

@@ -220,3 +220,122 @@ def corrupt(path, what, err):
     """A :class:`CorruptFileError` for ``path`` that should have been ``what`` (e.g. "a CIFAR batch")."""
     detail = " ".join(str(err).split()) or type(err).__name__
     return CorruptFileError(f"{path}: not a readable {what} (truncated or corrupt: {detail})")
+
+
+MODEL_CLASSES = ("Functional", "Sequential", "Model")
+
+
+def read_model_config(path, name):
+    """The architecture of a saved Keras model, read without TensorFlow: ``config.json`` of a
+    ``.keras`` archive, or the ``model_config`` attribute of a whole-model HDF5 file (Keras 2 or
+    3). A readable file without one (a weights-only file, an HDF5 of other data) is a
+    :class:`CorruptFileError` naming it."""
+    import json
+
+    path = check_model_file(path, name)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                text = archive.read("config.json")
+        else:
+            import h5py
+
+            with h5py.File(path, "r") as h5:
+                text = h5.attrs.get("model_config")
+            if text is None:
+                raise CorruptFileError(f"{show(name, path)}: an HDF5 file but not a saved Keras model (no model "
+                                       f"architecture; a weights-only file?)")
+        config = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except (ValueError, UnicodeDecodeError) as err:
+        if isinstance(err, UsageError):
+            raise
+        raise CorruptFileError(f"{show(name, path)}: its model architecture is not readable JSON ({err})") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise CorruptFileError(f"{show(name, path)}: not a saved Keras model (no class_name in its architecture)")
+    return config
+
+
+def _layers(config):
+    layers = (config.get("config") or {}).get("layers")
+    return layers if isinstance(layers, list) else None
+
+
+def _is_input(layer):
+    return layer.get("class_name") == "InputLayer"
+
+
+def model_parts(config):
+    """The layer configs of a saved model's architecture, input layers left out (None when it
+    is not a Sequential or Functional model)."""
+    layers = _layers(config)
+    return None if layers is None else [layer for layer in layers if not _is_input(layer)]
+
+
+def _shape_in(config):
+    inner = config.get("config") or {}
+    for key in ("batch_shape", "batch_input_shape"):
+        if isinstance(inner.get(key), list):
+            return tuple(inner[key][1:])
+    built = config.get("build_config") or {}
+    if isinstance(built.get("input_shape"), list) and all(not isinstance(d, list) for d in built["input_shape"]):
+        return tuple(built["input_shape"][1:])
+    if isinstance(inner.get("build_input_shape"), list):
+        return tuple(inner["build_input_shape"][1:])
+    return None
+
+
+def model_input_shape(config):
+    """The input shape (batch axis left out) of a saved single-input model's architecture, or
+    None when the architecture does not say."""
+    shape = _shape_in(config)
+    if shape is not None:
+        return shape
+    layers = _layers(config) or []
+    inputs = [layer for layer in layers if _is_input(layer)]
+    if len(inputs) == 1:
+        return _shape_in(inputs[0])
+    if not inputs and layers and _layers(layers[0]) is not None:
+        return model_input_shape(layers[0])  # a Sequential whose first layer is a model
+    return None
+
+
+def model_output_units(config):
+    """The ``units`` of the layer a saved model ends with (e.g. the classifier's Dense), or None
+    when the architecture does not say (another last layer, several outputs)."""
+    layers = _layers(config)
+    if not layers:
+        return (config.get("config") or {}).get("units")
+    last = layers[-1]
+    outputs = (config.get("config") or {}).get("output_layers")
+    if config.get("class_name") != "Sequential" and outputs:
+        outputs = [outputs] if isinstance(outputs[0], str) else outputs  # Keras 3 writes one output flat
+        if len(outputs) != 1 or not isinstance(outputs[0], list):
+            return None
+        last = next((layer for layer in layers if (layer.get("config") or {}).get("name") == outputs[0][0]), None)
+        if last is None:
+            return None
+    return model_output_units(last) if _layers(last) is not None else (last.get("config") or {}).get("units")
+
+
+def check_saved_model(path, name, input_shape=None, n_parts=None, classes=None, what="a Keras model"):
+    """A saved Keras model (see :func:`read_model_config`) whose architecture, where it says,
+    takes ``input_shape`` (batch axis left out), consists of ``n_parts`` sub-models and ends in
+    ``classes`` units; else a :class:`BadValueError` naming the file. Returns the path."""
+    config = read_model_config(path, name)
+    if n_parts is not None:
+        parts = model_parts(config)
+        models = [p for p in parts or () if p.get("class_name") in MODEL_CLASSES or _layers(p) is not None]
+        if parts is None or len(parts) != n_parts or len(models) != n_parts:
+            found = "no layers" if parts is None else f"{len(parts)} layers, {len(models)} of them models"
+            raise BadValueError(f"{show(name, path)}: not {what}: must be a model of {n_parts} models; it has {found}")
+    shape = model_input_shape(config)
+    fits = shape is None or input_shape is None or (
+        len(shape) == len(input_shape) and all(a is None or a == b for a, b in zip(shape, input_shape)))
+    if not fits:
+        raise BadValueError(f"{show(name, path)}: takes inputs {shape}, the data are {tuple(input_shape)}: "
+                            f"not {what} for these data")
+    units = model_output_units(config) if classes is not None else None
+    if units is not None and units != classes:
+        raise BadValueError(f"{show(name, path)}: ends in {units} classes, the data have {classes}: "
+                            f"not {what} for these data")
+    return path

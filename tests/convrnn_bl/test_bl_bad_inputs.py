@@ -139,3 +139,61 @@ def test_speed_accuracy_script_refuses_a_corrupt_scores_file(tmp_path, capsys, m
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert str(scores) in err and os.listdir(tmp_path) == ["scores_color.npz"]
+
+
+def _run_cli(main, argv, prog, capsys):
+    from drc.core.cli import run_cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(main, argv, prog=prog)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def _listing(folder):
+    return sorted((os.path.relpath(os.path.join(d, f), folder), os.path.getmtime(os.path.join(d, f)))
+                  for d, _, files in os.walk(folder) for f in files)
+
+
+@pytest.fixture
+def tested_model_dir(tmp_path):
+    """A --model_dir holding a BL checkpoint of the tag color and an earlier test.py run's outputs,
+    and a --test_data_dir with a color/ folder."""
+    from convrnn_bl import layout
+
+    _image_tree(str(tmp_path / "test" / "color"))
+    model_dir = tmp_path / "M"
+    checkpoint = layout.checkpoint_path(str(model_dir), "color")
+    os.makedirs(os.path.dirname(checkpoint))
+    save_keras2_weights(bl_net(keras.Input((64, 64, 3)), 2, width_multiplier=0.05, n_timesteps=2), checkpoint)
+    for path in (layout.predictions_path(str(model_dir), "color"), layout.scores_path(str(model_dir), "color")):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("earlier results\n")
+    return str(tmp_path / "test"), str(model_dir)
+
+
+@pytest.mark.parametrize("extra", [[], ["--save_scores"]])
+def test_a_second_test_run_is_refused_naming_the_file_and_overwrite(tested_model_dir, extra, capsys):
+    from convrnn_bl.commands import predict_main
+
+    test_dir, model_dir = tested_model_dir
+    before = _listing(model_dir)
+    err = _run_cli(predict_main, ["--test_data_dir", test_dir, "--model_dir", model_dir, "--tag", "color",
+                                  "--image_size", "64", "--width_multiplier", "0.05", *extra], "test.py", capsys)
+    assert os.path.join(model_dir, "model", "results", "predictions_color.csv") in err and "--overwrite" in err, err
+    assert _listing(model_dir) == before
+
+
+def test_earlier_scores_are_refused_with_save_scores_only(tested_model_dir):
+    from convrnn_bl import layout
+    from convrnn_bl.commands import check_new_predictions
+    from drc.core.errors import OutputExistsError
+
+    _, model_dir = tested_model_dir
+    os.remove(layout.predictions_path(model_dir, "color"))
+    check_new_predictions(model_dir, "color", save_scores=False, overwrite=False)
+    with pytest.raises(OutputExistsError, match="scores_color.npz holds an earlier run's results; pass --overwrite"):
+        check_new_predictions(model_dir, "color", save_scores=True, overwrite=False)
+    check_new_predictions(model_dir, "color", save_scores=True, overwrite=True)

@@ -158,7 +158,7 @@ def test_train_then_test_write_the_original_outputs(trees):
 
     # a checkpoint that does not fit the requested BL: one line after TensorFlow started, too
     mismatch = run_script("test.py", "--test_data_dir", test_dir, "--model_dir", model_dir, "--tag", tag,
-                          "--image_size", "64", "--width_multiplier", "0.125")
+                          "--image_size", "64", "--width_multiplier", "0.125", "--overwrite")
     assert_one_line_error(mismatch, "no layer could be loaded", "shape mismatch")
 
     scores = np.load(os.path.join(model_dir, "model", "results", f"scores_{tag}.npz"))

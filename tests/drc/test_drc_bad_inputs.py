@@ -165,3 +165,79 @@ def test_drc_selectivity_refuses_before_creating_out(argv, needles, tmp_path, ca
     for needle in needles:
         assert needle in err, err
     assert os.listdir(tmp_path) == ["student.keras"]  # no --out folder
+
+
+def _two_part_model(input_shape, classes):
+    """A model of two models (front end, back end) as DRC teachers are, untrained."""
+    import keras
+
+    front = keras.Sequential([keras.Input(input_shape), keras.layers.Conv2D(2, 3, strides=2)], name="frontend")
+    back = keras.Sequential([keras.Input(front.output_shape[1:]), keras.layers.Flatten(), keras.layers.Dense(classes)],
+                            name="backend")
+    return keras.Sequential([keras.Input(input_shape), front, back])
+
+
+def _write_wrong_kind(kind, path):
+    import h5py
+    import keras
+
+    if kind == "dense model":
+        keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]).save(path)
+    elif kind == "weights-only HDF5":
+        keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)]).save_weights(path)
+    elif kind == "HDF5 of other data":
+        with h5py.File(path, "w") as f:
+            f["images"] = np.zeros((3, 4))
+    else:
+        _two_part_model((32, 32, 3), 10).save(path)
+
+
+WRONG_TEACHERS = {  # kind: (file name, what it holds, flags, needles)
+    "dense model": ("teacher.keras", "dense model", [], ["not a DRC teacher", "model of 2 models", "1 layers"]),
+    "weights-only HDF5": ("teacher.weights.h5", "weights-only HDF5", [], ["not a saved Keras model", "weights-only"]),
+    "HDF5 of other data": ("teacher.h5", "HDF5 of other data", [], ["not a saved Keras model"]),
+    "teacher of CIFAR images": ("teacher.keras", "CIFAR teacher", [],
+                                ["takes inputs (32, 32, 3)", "the data are (28, 28, 1)"]),
+    "teacher of 10 classes for CIFAR-100": ("teacher.keras", "CIFAR teacher", ["--dataset", "cifar100", "--n_classes",
+                                                                               "100"],
+                                            ["ends in 10 classes", "the data have 100"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WRONG_TEACHERS))
+def test_drc_training_refuses_a_teacher_of_the_wrong_kind_before_making_the_run_folder(kind, tmp_path, capsys,
+                                                                                      monkeypatch):
+    name, content, extra, needles = WRONG_TEACHERS[kind]
+    _write_wrong_kind(content, str(tmp_path / name))
+    monkeypatch.chdir(tmp_path)
+    argv = ["--teacher_net", str(tmp_path / name), *(extra or ["--dataset", "fashion_mnist_subset"]),
+            "--val_size", "500", "--save_dir", str(tmp_path)]
+    code, err = run_script("scripts/DRC_training.py", argv, capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for needle in [f"--teacher_net {tmp_path / name}", *needles]:
+        assert needle in err, err
+    assert os.listdir(tmp_path) == [name]  # no saved_models/, no summary
+
+
+def test_drc_training_refuses_a_weights_only_pretrained_student_before_making_the_run_folder(tmp_path, capsys,
+                                                                                            monkeypatch):
+    _write_wrong_kind("weights-only HDF5", str(tmp_path / "student.weights.h5"))
+    monkeypatch.chdir(tmp_path)
+    argv = ["--pretrained_student_path", str(tmp_path / "student.weights.h5"), "--dataset", "fashion_mnist_subset",
+            "--teacher_net", str(tmp_path / "none.keras"), "--save_dir", str(tmp_path)]
+    code, err = run_script("scripts/DRC_training.py", argv, capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert f"--pretrained_student_path {tmp_path / 'student.weights.h5'}" in err and "not a saved Keras model" in err
+    assert os.listdir(tmp_path) == ["student.weights.h5"]
+
+
+@pytest.mark.parametrize("name", ["teacher.keras", "teacher.h5"])
+def test_the_teacher_check_accepts_real_teachers_saved_either_way(name, tmp_path):
+    from drc.pipeline import check_input_files
+    from teachers.training import build_teacher
+
+    path = str(tmp_path / name)
+    build_teacher("default", (28, 28, 1), 10, dict(resblocks=1, last_layer_size=16)).save(path)
+    check_input_files({"teacher_net": path}, (28, 28, 1), 10)
+    with pytest.raises(UsageError, match=r"takes inputs \(28, 28, 1\), the data are \(32, 32, 3\)"):
+        check_input_files({"teacher_net": path}, (32, 32, 3), 10)
