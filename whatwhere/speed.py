@@ -1,5 +1,6 @@
 """Speed of the canvas generator and of the retina code: one matmul for a batch against the
-original's per-image matrix-vector product and a per-filter loop, side by side in one run."""
+original's per-image matrix-vector product and a per-filter loop, side by side in one run; and
+where a spatial transformer's training step spends its time (localisation, sampler, classifier)."""
 import time
 
 import numpy as np
@@ -45,3 +46,62 @@ def measure(images, retina, n_canvas=200, n_codes=200, n_loop=5):
     out["bank_MB_float64_original"] = vector.size * 8 / 2 ** 20
     np.testing.assert_allclose(flat[:3] @ vector.T, np.stack([vector @ v for v in flat[:3]]), rtol=1e-4, atol=1e-3)
     return out
+
+
+def transformer_profile(model_name="stn", batch=32, repeat=5, seed=0):
+    """ms per image of one training step (forward, backward, SGD update) of a 128-pixel transformer
+    and, measured the same way, of its parts alone: the localisation network (canvas -> theta), the
+    grid sampler (forward + gradient in theta, at the model's glimpse size) and the classifier (a
+    LeNet of the model's shapes on glimpses).  The steps run in turn, ``repeat`` rounds, best of each."""
+    import keras
+    import tensorflow as tf
+    from whatwhere.models import _lenet, build_model
+    from whatwhere.sampler import affine_grid, grid_sample
+    if model_name not in ("stn", "atn"):
+        raise ValueError(f"model_name={model_name!r} is not profiled; allowed: stn, atn")
+    rng = np.random.RandomState(seed)
+    x = tf.constant(rng.rand(batch, 128, 128, 1).astype(np.float32))
+    y = tf.constant(rng.randint(0, 10, batch))
+    model = build_model(model_name)
+    size = model.get_layer("transformer").output.shape[1]
+    glimpse = keras.Input((size, size, 1))
+    classifier = keras.Model(glimpse, _lenet(glimpse, **({"conv2": 100, "fc1": 128} if model_name == "stn" else {})))
+    localisation = keras.Model(model.inputs, model.get_layer("fc_loc_2").output)
+    theta = tf.Variable(np.tile(np.array([[.9, .05, .02], [-.03, .8, .01]], np.float32), (batch, 1, 1)))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def training_step(net, inputs):
+        optimizer = keras.optimizers.SGD(0.01)
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                value = loss(y, net(inputs, training=True))
+            grads = tape.gradient(value, net.trainable_weights)
+            optimizer.apply_gradients(zip(grads, net.trainable_weights))
+        return step
+
+    @tf.function
+    def localisation_step():
+        with tf.GradientTape() as tape:
+            value = tf.reduce_sum(localisation(x, training=True) ** 2)
+        return tape.gradient(value, localisation.trainable_weights)
+
+    @tf.function
+    def sampler_step():
+        with tf.GradientTape() as tape:
+            value = tf.reduce_sum(grid_sample(x, affine_grid(theta, size, size)) ** 2)
+        return tape.gradient(value, theta)
+
+    steps = {"train_step": training_step(model, x), "localisation": localisation_step, "sampler": sampler_step,
+             "classifier": training_step(classifier, x[:, :size, :size])}
+    best = {name: np.inf for name in steps}
+    for step in steps.values():
+        step()  # traces
+    for _ in range(repeat):
+        for name, step in steps.items():
+            t = time.perf_counter()
+            step()
+            best[name] = min(best[name], time.perf_counter() - t)
+    return {"model": model_name, "batch": batch, **{f"{name}_ms_per_image": best[name] / batch * 1000
+                                                     for name in steps}}

@@ -49,9 +49,10 @@ class TrainConfig:
     first images of the training / test split to use (None: all).  epochs_per_stage: overrides every
     stage's epochs (None: the original's).  stage_step, max_stages: keep every stage_step-th stage,
     then the first max_stages of those (CPU scale).
-    lr: overrides the schedule's rate.  what_model: the trained What (.keras) a Where run needs;
-    its ``MNIST_accuracy.npy`` is read from the same folder.  N_pic and the bank counts: the 128 px
-    set-up.  cache: filter-bank cache folder.  strategy: drc.core.distribute name.
+    lr, optimizer: override the schedule's rate and optimizer (``adam`` or ``sgd``).  what_model:
+    the trained What (.keras) a Where run needs; its ``MNIST_accuracy.npy`` is read from the same
+    folder.  N_pic and the bank counts: the 128 px set-up.  cache: filter-bank cache folder.
+    strategy: drc.core.distribute name.
     """
     model: str
     out: str
@@ -63,6 +64,7 @@ class TrainConfig:
     max_stages: int = None
     stage_step: int = 1
     lr: float = None
+    optimizer: str = None
     what_model: str = None
     n_accuracy: int = 10
     N_pic: int = 128
@@ -87,6 +89,8 @@ class TrainConfig:
         for name in ("n_train", "n_val", "epochs_per_stage", "max_stages"):
             if getattr(self, name) is not None:
                 check_count(name, getattr(self, name))
+        if self.optimizer not in (None, "adam", "sgd"):
+            raise WhatWhereError(f"optimizer={self.optimizer!r} is unknown; allowed: adam, sgd")
         if self.model == "where" and not self.what_model:
             raise WhatWhereError("model='where' needs what_model (a trained What .keras file)")
 
@@ -119,10 +123,10 @@ def _lr_schedule(schedule, lr):
     return lambda epoch, _: float(base * gamma ** (epoch // step)) if step else float(base)
 
 
-def _optimizer(schedule, lr):
+def _optimizer(schedule, lr, name=None):
     import keras
     rate = lr or schedule["lr"]
-    return keras.optimizers.Adam(rate) if schedule["optimizer"] == "adam" else keras.optimizers.SGD(rate)
+    return keras.optimizers.Adam(rate) if (name or schedule["optimizer"]) == "adam" else keras.optimizers.SGD(rate)
 
 
 def build_datasets(config, x_train, y_train, x_val, y_val):
@@ -193,7 +197,7 @@ def train(config):
             model = build_model(config.model, **kwargs)
             loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
             metrics = ["accuracy"]
-        model.compile(optimizer=_optimizer(schedule, config.lr), loss=loss, metrics=metrics)
+        model.compile(optimizer=_optimizer(schedule, config.lr, config.optimizer), loss=loss, metrics=metrics)
     stages = config.stages()
     epochs = sum(n for n, _ in stages)
     write_json_atomic(info_path,

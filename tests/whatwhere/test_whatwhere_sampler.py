@@ -41,3 +41,23 @@ def test_identity_returns_the_input_and_attention_theta():
     big = np.random.RandomState(2).rand(1, 128, 128, 1).astype(np.float32)
     crop = grid_sample(big, affine_grid(np.array([[[28 / 128, 0, 0], [0, 28 / 128, 0]]], np.float32), 28, 28)).numpy()
     np.testing.assert_allclose(crop[0], big[0, 50:78, 50:78], atol=1e-5)
+
+
+def test_the_sample_s_gradient_in_theta_matches_finite_differences_of_the_reference():
+    import tensorflow as tf
+    rng = np.random.RandomState(3)
+    image = rng.rand(1, 9, 8, 1).astype(np.float64)
+    theta = (np.array([[.7, .1, .05], [-.08, .6, -.1]]) + rng.randn(2, 3) * .05)[None]
+    weights = rng.rand(5, 6, 1)
+    variable = tf.Variable(theta)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(grid_sample(tf.constant(image), affine_grid(variable, 5, 6)) * weights)
+    gradient = tape.gradient(loss, variable).numpy()[0]
+    numeric = np.zeros((2, 3))
+    for k in np.ndindex(2, 3):
+        step = np.zeros((2, 3))
+        step[k] = 1e-6
+        numeric[k] = ((reference_sample(image[0], theta[0] + step, 5, 6) -
+                       reference_sample(image[0], theta[0] - step, 5, 6)) * weights).sum() / 2e-6
+    assert np.abs(numeric).max() > .1
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-4, atol=1e-6)
