@@ -13,6 +13,7 @@ verified BackupAndRestore) until it finishes.
 """
 import dataclasses
 import os
+import shutil
 
 import numpy as np
 
@@ -157,6 +158,25 @@ def build_datasets(config, x_train, y_train, x_val, y_val):
     return base, train, val
 
 
+def _resumed_order(dataset):
+    """A callback that, when ``fit`` resumes at epoch e > 0, advances ``dataset``'s shuffling
+    generator by the e permutations an uninterrupted run drew before epoch e (one at the end of
+    each epoch), so a resumed epoch sees the uninterrupted run's order and values."""
+    import keras
+
+    class ResumedOrder(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.first = True
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if self.first:
+                for _ in range(epoch):
+                    dataset.on_epoch_end()
+                self.first = False
+
+    return ResumedOrder()
+
+
 def train(config):
     """Trains ``config.model``; returns the Keras History (resumes an interrupted run in ``config.out``)."""
     import keras
@@ -170,7 +190,6 @@ def train(config):
     if not os.path.isdir(backup) or config.overwrite:
         check_out_dir(out, [f"{config.model}.keras", "training.log"], config.overwrite, error=WhatWhereError)
         if config.overwrite and os.path.isdir(backup):
-            import shutil
             shutil.rmtree(backup)
     elif os.path.exists(info_path):
         import json
@@ -204,17 +223,23 @@ def train(config):
                       {"config": dataclasses.asdict(config), "epochs": epochs, "schedule": {
                           k: v for k, v in schedule.items() if k != "stages"}, "stages": stages})
     log = os.path.join(out, "training.log")
-    callbacks = [Curriculum([train_set, val_set], base, stages),
+    callbacks = [_resumed_order(train_set), Curriculum([train_set, val_set], base, stages),
                  keras.callbacks.LearningRateScheduler(_lr_schedule(schedule, config.lr)),
-                 checkpoints.EpochCSVLogger(log), checkpoints.BackupAndRestore(backup, stage=config.model),
+                 checkpoints.EpochCSVLogger(log),
+                 checkpoints.BackupAndRestore(backup, stage=config.model, delete_checkpoint=False),
                  *checkpoints.kill_switch(config.model)]
     try:
-        history = model.fit(train_set, validation_data=val_set, epochs=epochs, callbacks=callbacks, verbose=2)
+        # shuffle=False: the dataset shuffles its samples itself (from its own generator, which
+        # _resumed_order advances on a resume); Keras would reorder the batches from Python's random.
+        history = model.fit(train_set, validation_data=val_set, epochs=epochs, callbacks=callbacks, verbose=2,
+                            shuffle=False)
     except BaseException:
-        checkpoints.discard_untrained(backup, [log])
+        if checkpoints.discard_untrained(backup, [log]) and os.path.exists(info_path):
+            os.remove(info_path)  # nothing trained: no litter
         raise
     history.history = history_from_log(log)  # every epoch, resumed or not
     checkpoints.save_atomic(model, final)
+    shutil.rmtree(backup, ignore_errors=True)  # only once the model is saved (a full disk keeps the backup)
     stale = os.path.join(out, "MNIST_accuracy.npy")  # the accuracy map of an earlier What
     if config.model == "what" and os.path.exists(stale):
         os.remove(stale)
