@@ -38,17 +38,17 @@ class Scale:
     what_optimizer: str = "adam"
     what_lr: float = 1e-3
     n_accuracy: int = 20
-    n_train_where: int = 4000
+    n_train_where: int = 3000
     where_epochs: int = 10
-    n_train_transformer: int = 1500
-    n_train_stn: int = 600
+    n_train_transformer: int = 1000
+    n_train_stn: int = 400
     transformer_stage_step: int = 3
     transformer_epochs_per_stage: int = 2
     transformer_optimizer: str = "adam"
     transformer_lr: float = 1e-3
     transformers: tuple = ("atn", "polo_atn", "stn")
     n_val: int = 200
-    n_test: int = 200
+    n_test: int = 100
 
 
 SCALES = {"default": Scale(),
