@@ -238,6 +238,9 @@ def bl_speed_accuracy_main(argv=None):
     p = bl_speed_accuracy_parser()
     args = vars(p.parse_args(argv))
     out, overwrite, quick = args.pop("out"), args.pop("overwrite"), args.pop("quick")
+    from drc.core.validation import check_int
+
+    check_int(args["seed"], "--seed", minimum=0, maximum=2 ** 32 - 1)
     try:
         config = make_config(quick, **args)
     except UsageError as err:

@@ -55,8 +55,9 @@ def run(checkpoint=None, iterations=10000, trials=10, seed=0, out="eigenvectors"
         return r
     if not os.path.isfile(checkpoint):
         raise DatasetNotFoundError(f"--checkpoint {checkpoint}: no such file (a .pth or .keras CordsNet)")
-    check_out_dir(out, ("eigenvectors.npz", "eigenvalues.json"), overwrite)
+    check_out_dir(out, ("eigenvectors.npz", "eigenvalues.json"), overwrite, create=False)
     found = checkpoint_eigenvectors(checkpoint, iterations, trials, seed)
+    check_out_dir(out, ("eigenvectors.npz", "eigenvalues.json"), overwrite)  # the inputs are good: now the folder
     np.savez(os.path.join(out, "eigenvectors.npz"), **{f"area_{j}": v for j, (v, _, _) in found.items()})
     write_json_atomic(os.path.join(out, "eigenvalues.json"),
                       {str(j): {"eigenvalue": val, "agreement": agr} for j, (_, val, agr) in found.items()})

@@ -41,7 +41,11 @@ def read_image(path, image_size=224, square=True):
 
     if not os.path.isfile(path):
         raise DatasetNotFoundError(f"--image {path}: no such file")
-    with Image.open(path) as image:
+    try:
+        image = Image.open(path)
+    except OSError as err:  # PIL's UnidentifiedImageError included
+        raise UsageError(f"--image {path}: not a readable image ({' '.join(str(err).split())})") from None
+    with image:
         if square and image.size[0] != image.size[1]:
             raise UsageError(f"--image {path} is {image.size[0]}x{image.size[1]}: the model takes square images "
                              "(pad it with zeros to a square first)")
@@ -117,14 +121,18 @@ def evaluate(checkpoint="./cordsnetr8.pth", dataset="imagenet", data_path="./ima
         raise UsageError(f"--dataset {dataset!r} is not one of {', '.join(DATASETS)}")
     if batch_size < 1:
         raise UsageError(f"--batch_size {batch_size} must be at least 1")
+    from drc.core.validation import check_int
+
+    check_int(image_size, "--image_size", minimum=1)
     _check_checkpoint(checkpoint)
-    check_out_dir(out, EVAL_OUTPUTS, overwrite)
+    check_out_dir(out, EVAL_OUTPUTS, overwrite, create=False)
     model = load_checkpoint(checkpoint, alpha)
     _check_size(model, image_size)
     if dataset == "imagenet":
         images, labels, _ = image_folder(data_path, image_size)
     else:
         images, labels = shared_dataset(dataset, image_size, model.image_shape[-1])
+    check_out_dir(out, EVAL_OUTPUTS, overwrite)  # the inputs are good: now the folder
     logits = model.predict(images, batch_size=batch_size, verbose=0)
     logits = logits[:, -1] if logits.ndim == 3 else logits
     acc = float((logits.argmax(-1) == labels).mean())
@@ -144,15 +152,19 @@ def run_own_image(image, checkpoint="./cordsnetr8.pth", layers=(6, 7), image_siz
     C), NHWC) and ``top5.json`` to ``out``; returns (activity dict, top-5 class indices)."""
     from drc.core.runs import check_out_dir, write_json_atomic
 
+    from drc.core.validation import check_int
+
+    check_int(image_size, "--image_size", minimum=1)
     _check_checkpoint(checkpoint)
     read_image(image, image_size)
-    check_out_dir(out, ("activity.npz", "top5.json"), overwrite)
+    check_out_dir(out, ("activity.npz", "top5.json"), overwrite, create=False)
     model = load_checkpoint(checkpoint, alpha)
     _check_size(model, image_size)
     try:
         model._check_layers(layers)
     except CordsNetConfigError as err:
         raise UsageError(f"--layers: {err}") from None
+    check_out_dir(out, ("activity.npz", "top5.json"), overwrite)  # the inputs are good: now the folder
     x = read_image(image, image_size)[None]
     activity = model.record(x, layers)
     logits = np.asarray(model.predict(x, verbose=0))

@@ -53,9 +53,15 @@ def run_spectrum(config):
     """Computes, prints, and writes spectrum.csv, spectral_radius.json and spectrum.png."""
     from drc.core.runs import check_out_dir
 
+    from drc.core.validation import check_int
+
     if not os.path.isfile(config.checkpoint):
         raise CordsNetConfigError(f"--checkpoint {config.checkpoint} does not exist")
-    check_out_dir(config.out, OUTPUTS, config.overwrite)
+    for flag in ("iterations", "qr_iterations"):
+        check_int(getattr(config, flag), f"--{flag}", minimum=1)
+    check_int(config.blank_steps, "--blank_steps", minimum=0)
+    check_int(config.seed, "--seed", minimum=0)
+    check_out_dir(config.out, OUTPUTS, config.overwrite, create=False)
     import pandas as pd
 
     from cordsnet import spectral
@@ -63,6 +69,7 @@ def run_spectrum(config):
     from drc.core.runs import write_csv_atomic, write_json_atomic
 
     model = load_any(config.checkpoint, blank_steps=config.blank_steps)
+    check_out_dir(config.out, OUTPUTS, config.overwrite)  # the inputs are good: now the folder
     kinds = {"W": None}
     if config.linearise:
         kinds["DW_spontaneous"] = model.spontaneous_state()

@@ -2,7 +2,7 @@
 import os
 
 from drc.core.cli import ArgumentParser
-from drc.core.validation import check_out_folder
+from drc.core.validation import check_int, check_out_folder
 
 DESCRIPTION = "The README demo on the bundled real Fashion-MNIST subset (runs offline on a CPU in minutes)."
 
@@ -17,6 +17,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="one epoch per stage (a smoke run)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    check_int(args.seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
     check_out_folder(args.out, "--out")
     from drc import demo
 

@@ -43,6 +43,10 @@ def main(argv=None):
     config = vars(parser.parse_args(argv))
     given = explicit_dests(parser, argv)
     resolve_dataset(config["dataset"], config["n_classes"])  # fail before importing TensorFlow
+    if "res" in given and config["res"] != -1:
+        from drc.core.validation import check_int
+
+        check_int(config["res"], "--res", minimum=1)
 
     from teachers.training import train_teacher
 

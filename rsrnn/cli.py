@@ -41,8 +41,27 @@ def train_parser(prog="train.py"):
     return p
 
 
+def check_train_flags(args):
+    """The values of train.py's flags that TrainConfig does not check or names otherwise (its
+    steps, output_size, learning_rate), named as typed, before any folder or data."""
+    from drc.core import validation as v
+
+    for flag in ("n_steps", "grid_size"):
+        v.check_int(getattr(args, flag), f"--{flag}", minimum=1)
+    for flag in ("n_train", "n_test", "image_size"):
+        v.check_int(getattr(args, flag), f"--{flag}", minimum=1, allow_none=True)
+    v.check_int(args.seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
+    v.check_number(args.lr, "--lr", above=0)
+    v.check_number(args.density_ratio, "--density_ratio", above=1)
+    if args.data_path is not None:
+        v.check_path(args.data_path, "--data_path", kind="dir")
+    if args.class_list is not None:
+        v.check_path(args.class_list, "--class_list")
+
+
 def train_main(argv=None):
     args = train_parser().parse_args(argv)
+    check_train_flags(args)
     from rsrnn.data import resolve_dataset
     from rsrnn.training import train
 

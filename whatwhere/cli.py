@@ -43,9 +43,41 @@ def train_parser(model=None):
     return parser
 
 
+def check_flags(args):
+    """What the command line names, checked before any folder is made: the dataset, the cache
+    folder, the seed, the learning rate, counts, then the saved models (their architecture
+    readable); the library checks the rest before it writes."""
+    from drc.core import validation as v
+    from whatwhere.errors import WhatWhereError, check_count
+    from whatwhere.training import DATASETS
+
+    v.check_choice(args.dataset, "--dataset", DATASETS)
+    if getattr(args, "cache", None) is not None:
+        v.check_out_folder(args.cache, "--cache", flag="--cache")
+    if hasattr(args, "N_pic"):  # the retina's canvas and bank, which train() builds after the run folder
+        check_count("N_pic", args.N_pic, 2)
+        check_count("n_accuracy", args.n_accuracy)
+        if not args.rho > 0:
+            raise WhatWhereError(f"rho={args.rho!r} must be > 0")
+    if hasattr(args, "seed"):
+        v.check_int(args.seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
+    if getattr(args, "lr", None) is not None:
+        v.check_number(args.lr, "--lr", above=0)
+    for name in ("n_test", "n"):
+        if hasattr(args, name):
+            v.check_int(getattr(args, name), f"--{name}", minimum=1)
+    for count in getattr(args, "saccades", ()):
+        v.check_int(count, "--saccades", minimum=0)
+    for name in SAVED + ("what_model",):
+        if getattr(args, name, None):
+            v.read_model_config(getattr(args, name), f"--{name}")
+
+
 def train_main(argv=None, model=None):
     from whatwhere.training import TrainConfig, train
-    args = vars(train_parser(model).parse_args(argv))
+    parsed = train_parser(model).parse_args(argv)
+    check_flags(parsed)
+    args = vars(parsed)
     args["model"] = model or args["model"]
     if args["model"] not in TRANSFORMERS + ("what", "where"):
         from whatwhere.errors import WhatWhereError
@@ -84,6 +116,7 @@ def benchmark_parser():
 
 def benchmark_main(argv=None):
     args = benchmark_parser().parse_args(argv)
+    check_flags(args)
     from whatwhere.benchmark import benchmark_saved, ECCENTRICITIES
     models = _saved_models(args)
     table = benchmark_saved(args.out, models, args.dataset, args.n_test, tuple(args.contrasts),
@@ -105,6 +138,7 @@ def pictures_parser():
 
 def pictures_main(argv=None):
     args = pictures_parser().parse_args(argv)
+    check_flags(args)
     from whatwhere.pictures import pictures
     models = _saved_models(args)
     for path in pictures(args.out, models, args.dataset, args.n, args.contrast, args.cache, args.overwrite):

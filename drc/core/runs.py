@@ -4,7 +4,7 @@ so scripts check their outputs before any work).
 - :func:`check_out_dir`: an experiment's output folder, created if needed; an earlier run's
   outputs are never replaced silently.
 - :func:`machine_info`: the machine a run used, recorded beside its results.
-- :func:`write_json_atomic`, :func:`write_csv_atomic`: a reader never sees half a file; the
+- :func:`write_json_atomic`, :func:`write_csv_atomic`, :func:`write_npz_atomic`: a reader never sees half a file; the
   file appears under its name only once complete (temporary name, fsync, rename).
 - :func:`storage_guard`, :func:`ensure_space`: a full disk ends the run with one line naming the
   path and the free space (:class:`StorageError`), before a partial file is written.
@@ -25,15 +25,17 @@ import shutil
 from drc.core.errors import OutputExistsError, UsageError
 
 
-def check_out_dir(out, outputs, overwrite=False, error=OutputExistsError):
-    """Creates ``out`` and returns it; raises ``error`` when ``out`` is a file, or holds any of
-    ``outputs`` (names of an earlier run's files or folders) and ``overwrite`` is false."""
+def check_out_dir(out, outputs, overwrite=False, error=OutputExistsError, create=True):
+    """Creates ``out`` (unless ``create`` is false: a check at the door, before the inputs are
+    read) and returns it; raises ``error`` when ``out`` is a file, or holds any of ``outputs``
+    (names of an earlier run's files or folders) and ``overwrite`` is false."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out} is a file, not a folder")
     found = [name for name in outputs if os.path.exists(os.path.join(out, name))]
     if found and not overwrite:
         raise error(f"{out} already holds a run ({', '.join(found)}); pass --overwrite or choose another --out")
-    os.makedirs(out, exist_ok=True)
+    if create:
+        os.makedirs(out, exist_ok=True)
     return out
 
 
@@ -74,6 +76,19 @@ def write_json_atomic(path, obj, indent=2):
 def write_csv_atomic(path, frame, **to_csv_kwargs):
     """Writes a pandas DataFrame as CSV to ``path`` atomically; returns ``path``."""
     return _write_atomic(path, lambda f: frame.to_csv(f, **{"index": False, **to_csv_kwargs}))
+
+
+def write_npz_atomic(path, **arrays):
+    """Writes ``arrays`` as a compressed .npz to ``path`` atomically; returns ``path``."""
+    import numpy as np
+
+    partial = f"{path}.partial"
+    with open(partial, "wb") as f:
+        np.savez_compressed(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+    return path
 
 
 class StorageError(UsageError, OSError):

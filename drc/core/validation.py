@@ -70,8 +70,8 @@ def check_int(value, name, minimum=None, maximum=None, allow_none=False):
     return value
 
 
-def check_number(value, name, minimum=None, maximum=None, below=None, allow_none=False):
-    """A finite real number within [minimum, maximum] (and < ``below`` when given)."""
+def check_number(value, name, minimum=None, maximum=None, below=None, allow_none=False, above=None):
+    """A finite real number within [minimum, maximum] (and < ``below``, > ``above`` when given)."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -79,6 +79,8 @@ def check_number(value, name, minimum=None, maximum=None, below=None, allow_none
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
         raise BadValueError(f"{show(name, value)}: must be a finite number")
+    if above is not None and value <= above:
+        raise BadValueError(f"{show(name, value)}: must be > {above}")
     if below is not None and value >= below:
         low = f">= {minimum} and " if minimum is not None else ""
         raise BadValueError(f"{show(name, value)}: must be {low}< {below}")

@@ -94,6 +94,17 @@ def scale_of(args):
     return dataclasses.replace(scale, **changes)
 
 
+def _check_table1_files(args):
+    """--verbose, --data_dir and a --resnet_weights file, before the results folder is made."""
+    from drc.core import validation as v
+
+    v.check_choice(args.verbose, "--verbose", (0, 1, 2))
+    if args.data_dir is not None:
+        v.check_path(args.data_dir, "--data_dir", kind="dir")
+    if args.resnet_weights not in (None, "imagenet", "none"):
+        v.check_model_file(args.resnet_weights, "--resnet_weights")
+
+
 def table1_main(argv=None):
     """``drc_table1.py``: every Table 1 condition over the seeds; resumes a run with the same settings."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -108,6 +119,7 @@ def table1_main(argv=None):
     seeds = args.seeds if args.seeds is not None else (1 if args.quick else 3)
     if seeds < 1:
         raise UsageError(f"--seeds {seeds} must be at least 1")
+    _check_table1_files(args)
     out = args.out or ("results/drc_table1_quick" if args.quick else "results/drc_table1")
     command = " ".join(["python", "scripts/experiments/drc_table1.py"] + [shlex.quote(a) for a in
                                                                            (sys.argv[1:] if argv is None else argv)])
@@ -148,6 +160,10 @@ def _check_visuals_args(args):
     for flag, low in (("n_trajectories", 1), ("n_steps", 2), ("res", 1)):
         if getattr(args, flag) < low:
             raise UsageError(f"--{flag} {getattr(args, flag)} must be at least {low}")
+    from drc.core import validation as v
+
+    v.check_number(args.noise, "--noise", minimum=0)
+    v.check_int(args.seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
     return styles
 
 
@@ -159,8 +175,9 @@ def visuals_main(argv=None):
     from drc import figures, results
     from drc.core.runs import check_out_dir
 
-    check_out_dir(args.out, VISUALS, args.overwrite)
+    check_out_dir(args.out, VISUALS, args.overwrite, create=False)
     runs = results.run_folders(args.runs) if args.runs else []
+    check_out_dir(args.out, VISUALS, args.overwrite)  # the inputs are good: now the folder
     import numpy as np
 
     from drc.core.datasets import load_fashion_mnist_subset

@@ -24,13 +24,15 @@ def run_selectivity(student=None, teacher=None, out=os.path.join("results", "drc
 
     Everything is checked before ``out`` is created. With ``quick``, ``directions`` and
     ``phases`` other than their defaults (8, 4) replace the quick grid's."""
-    from drc.core.validation import check_model_file, check_out_folder
+    from drc.core.validation import check_int, check_model_file, check_out_folder
 
     if student:
         check_model_file(student, "--student")
     check_out_folder(out, "--out")
-    if teacher and not os.path.exists(teacher):
-        raise UsageError(f"--teacher {teacher}: no such file")
+    if teacher:
+        check_model_file(teacher, "--teacher")
+    check_int(seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
+    check_int(skip, "--skip", minimum=0)
     for flag, value in (("teacher_epochs", teacher_epochs), ("student_epochs", student_epochs)):
         if value < 1:
             raise UsageError(f"--{flag} {value} must be at least 1")

@@ -197,3 +197,12 @@ def test_earlier_scores_are_refused_with_save_scores_only(tested_model_dir):
     with pytest.raises(OutputExistsError, match="scores_color.npz holds an earlier run's results; pass --overwrite"):
         check_new_predictions(model_dir, "color", save_scores=True, overwrite=False)
     check_new_predictions(model_dir, "color", save_scores=True, overwrite=True)
+
+
+def test_bl_speed_accuracy_refuses_a_negative_seed_before_making_out(tmp_path, capsys):
+    from convrnn_bl.commands import bl_speed_accuracy_main
+
+    err = _run_cli(bl_speed_accuracy_main, ["--quick", "--seed", "-1", "--out", str(tmp_path / "out")],
+                   "bl_speed_accuracy.py", capsys)
+    assert "--seed -1" in err and "between 0 and" in err, err
+    assert os.listdir(tmp_path) == []  # was a traceback from Keras' seed after --out was made

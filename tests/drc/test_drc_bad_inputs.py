@@ -241,3 +241,68 @@ def test_the_teacher_check_accepts_real_teachers_saved_either_way(name, tmp_path
     check_input_files({"teacher_net": path}, (28, 28, 1), 10)
     with pytest.raises(UsageError, match=r"takes inputs \(28, 28, 1\), the data are \(32, 32, 3\)"):
         check_input_files({"teacher_net": path}, (32, 32, 3), 10)
+
+
+def _main_refused(main, argv, prog, needles, folder, capsys):
+    from drc.core.cli import run_cli
+
+    before = sorted(os.listdir(folder))
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(main, argv, prog=prog)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    assert sorted(os.listdir(folder)) == before, "a refusal wrote into the output location"
+
+
+EXPERIMENT_CASES = {  # (main, flags, needles); --out is OUT, which must not appear
+    "visuals --runs without runs": ("visuals", ["--runs", "NOWHERE"], ["--runs", "no run folder"]),
+    "visuals --noise -1": ("visuals", ["--noise", "-1"], ["--noise -1.0", ">= 0"]),
+    "visuals --seed -1": ("visuals", ["--seed", "-1"], ["--seed -1"]),
+    "selectivity corrupt --teacher": ("selectivity", ["--teacher", "GARBAGE"],
+                                      ["--teacher", "garbage.keras", "neither a .keras archive"]),
+    "selectivity --seed -1": ("selectivity", ["--seed", "-1"], ["--seed -1"]),
+    "selectivity --skip -1": ("selectivity", ["--skip", "-1"], ["--skip -1", ">= 0"]),
+    "table1 --verbose 9": ("table1", ["--quick", "--verbose", "9"], ["--verbose 9", "0, 1, 2"]),
+    "table1 missing --data_dir": ("table1", ["--dataset", "cifar10", "--data_dir", "NOWHERE"],
+                                  ["--data_dir", "nowhere", "no such folder"]),
+    "table1 corrupt --resnet_weights": ("table1", ["--quick", "--resnet_weights", "GARBAGE"],
+                                        ["--resnet_weights", "garbage.keras"]),
+    "demo --seed -1": ("demo", ["--sensor_only", "--seed", "-1"], ["--seed -1"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPERIMENT_CASES))
+def test_experiment_scripts_refuse_before_making_out(case, tmp_path, capsys):
+    from drc import demo_cli
+    from drc.experiments import cli
+
+    mains = {"visuals": cli.visuals_main, "selectivity": cli.selectivity_main, "table1": cli.table1_main,
+             "demo": demo_cli.main}
+    name, flags, needles = EXPERIMENT_CASES[case]
+    (tmp_path / "garbage.keras").write_bytes(b"not a model" * 8)
+    names = {"GARBAGE": str(tmp_path / "garbage.keras"), "NOWHERE": str(tmp_path / "nowhere")}
+    argv = [names.get(a, a) for a in flags] + ["--out", str(tmp_path / "out")]
+    _main_refused(mains[name], argv, name, needles, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("script, argv, needles", [
+    ("make_fashion_mnist_subset.py", ["--per_class_train", "0"], ["--per_class_train 0", "between 1 and"]),
+    ("make_fashion_mnist_subset.py", ["--seed", "-1"], ["--seed -1"]),
+    ("make_fashion_mnist_subset.py", [], ["fashion_mnist_subset.npz exists", "--overwrite"]),
+    ("make_mnist_subset.py", ["--mnist_dir", "NOWHERE"], ["--mnist_dir", "no such folder"]),
+    ("make_mnist_subset.py", ["--mnist_dir", "TMP", "--per_class_test", "0"], ["--per_class_test 0"]),
+    ("make_mnist_subset.py", ["--mnist_dir", "TMP"], ["mnist_subset.npz exists", "--overwrite"]),
+])
+def test_subset_scripts_never_replace_the_bundled_files_silently(script, argv, needles, tmp_path, capsys,
+                                                                 monkeypatch):
+    bundled = {name: os.path.getmtime(path) for name, path in (("fashion", datasets.BUNDLED_SUBSET),
+                                                              ("mnist", datasets.MNIST_SUBSET))}
+    argv = [{"NOWHERE": str(tmp_path / "nowhere"), "TMP": str(tmp_path)}.get(a, a) for a in argv]
+    code, err = run_script(f"scripts/{script}", argv, capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    assert {name: os.path.getmtime(path) for name, path in (("fashion", datasets.BUNDLED_SUBSET),
+                                                           ("mnist", datasets.MNIST_SUBSET))} == bundled

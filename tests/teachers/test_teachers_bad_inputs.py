@@ -65,6 +65,7 @@ def test_train_teacher_refuses_impossible_options_before_loading_anything(refuse
     (["--epochs", "0"], ["--epochs 0"]),
     (["--network_topology", "vgg"], ["vgg"]),
     (["--dropout2", "2"], ["--dropout2 2.0"]),
+    (["--res", "0"], ["--res 0", ">= 1"]),  # was a ZeroDivisionError traceback
 ])
 def test_cifar_style_refuses_with_exit_code_2(argv, needles, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

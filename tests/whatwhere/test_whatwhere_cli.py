@@ -27,6 +27,14 @@ def _run(main, argv, kwargs):
     return run_cli(lambda a: main(a, **kwargs), argv, prog="whatwhere")
 
 
+def _saved_model(path):
+    """A readable .keras file (the scripts check a saved model's architecture before any work)."""
+    import keras
+
+    keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(path)
+    return str(path)
+
+
 def test_parsing_imports_no_tensorflow():
     code = ("import sys, whatwhere.cli as c; c.train_parser('where').parse_args(['--out', 'x', '--what_model', 'w']);"
             "c.benchmark_parser(); assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
@@ -39,15 +47,16 @@ def test_parsing_imports_no_tensorflow():
     (["--eccentricities", "4.4", "60"], "eccentricity=60.0 is beyond the 128-pixel canvas; allowed: 0 .. 50"),
 ])
 def test_benchmark_bad_inputs(argv, expected, capsys, tmp_path):
-    line = _exit_line(capsys, benchmark_main, ["--out", str(tmp_path / "b"), "--what", "x.keras"] + argv)
+    line = _exit_line(capsys, benchmark_main, ["--out", str(tmp_path / "b"), "--what",
+                                                _saved_model(tmp_path / "x.keras")] + argv)
     assert line == f"whatwhere: error: {expected}"
 
 
 def test_training_bad_inputs(capsys, tmp_path):
     line = _exit_line(capsys, train_main, ["--model", "vit", "--out", str(tmp_path)])
     assert line.endswith("--model 'vit' is unknown; allowed: stn_28x28, stn, atn, polo_atn")
-    line = _exit_line(capsys, train_main, ["--out", str(tmp_path), "--what_model", "w.keras", "--N_theta", "0"],
-                      model="where")
+    line = _exit_line(capsys, train_main, ["--out", str(tmp_path / "run"), "--what_model",
+                                           _saved_model(tmp_path / "w.keras"), "--N_theta", "0"], model="where")
     assert line.endswith("N_theta=0 must be an integer >= 1")
 
 
@@ -56,8 +65,9 @@ def test_a_cached_bank_of_other_parameters_is_refused(capsys, tmp_path):
     cache.mkdir()
     other = {"N_pic": 128, "N_theta": 6, "N_azimuth": 24, "N_eccentricity": 8, "N_phase": 2, "rho": 1.41}
     np.savez(cache / "retina_6_24_10_2_1.41_128_transform.npz", array=np.zeros(1), params=json.dumps(other))
-    line = _exit_line(capsys, train_main, ["--out", str(tmp_path / "run"), "--what_model", "w.keras",
-                                           "--n_train", "2", "--n_val", "2", "--cache", str(cache)], model="where")
+    line = _exit_line(capsys, train_main, ["--out", str(tmp_path / "run"), "--what_model",
+                                           _saved_model(tmp_path / "w.keras"), "--n_train", "2", "--n_val", "2",
+                                           "--cache", str(cache)], model="where")
     assert "retina_6_24_10_2_1.41_128_transform.npz was built for" in line and "'N_eccentricity': 8" in line
 
 

@@ -1,0 +1,69 @@
+"""Bad inputs to What/Where's scripts (train_what.py, train_where.py, benchmark.py, pictures.py),
+run in this process through run_cli: exit code 2, one line naming the value, no traceback, and no
+output folder made by a refusal."""
+import os
+
+import pytest
+
+from drc.core.cli import run_cli
+from whatwhere.cli import benchmark_main, pictures_main, train_main
+
+SHORT = ["--n_train", "20", "--n_val", "10", "--batch_size", "10", "--max_stages", "1", "--epochs_per_stage", "1"]
+MAINS = {"what": lambda a: train_main(a, model="what"), "where": lambda a: train_main(a, model="where"),
+         "benchmark": benchmark_main, "pictures": pictures_main}
+
+
+def _listing(folder):
+    return sorted(os.path.relpath(os.path.join(d, f), folder) for d, ds, fs in os.walk(folder) for f in fs + ds)
+
+
+@pytest.fixture
+def files(tmp_path):
+    """A readable saved model (WHAT), a file that is no model (GARBAGE), a folder (FOLDER), a file (FILE)."""
+    import keras
+
+    keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(tmp_path / "what.keras")
+    (tmp_path / "garbage.keras").write_bytes(b"not a model" * 8)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("earlier notes\n")
+    return tmp_path
+
+
+CASES = {  # (script, flags, needles); the output folder is OUT
+    "what --lr -1": ("what", SHORT + ["--lr", "-1"], ["--lr -1.0", "> 0"]),
+    "what --lr nan": ("what", SHORT + ["--lr", "nan"], ["--lr nan", "finite"]),
+    "what --seed -1": ("what", SHORT + ["--seed", "-1"], ["--seed -1"]),
+    "what --dataset svhn": ("what", SHORT + ["--dataset", "svhn"], ["--dataset svhn", "mnist_subset"]),
+    "where corrupt --what_model": ("where", SHORT + ["--what_model", "GARBAGE"],
+                                   ["--what_model", "garbage.keras", "neither a .keras archive nor an HDF5 file"]),
+    "where missing --what_model": ("where", SHORT + ["--what_model", "FOLDER/none.keras"],
+                                   ["--what_model", "none.keras", "no such file"]),
+    "where folder --what_model": ("where", SHORT + ["--what_model", "FOLDER"], ["--what_model", "is a folder"]),
+    "where --N_pic 0": ("where", SHORT + ["--what_model", "WHAT", "--N_pic", "0"], ["N_pic=0", ">= 2"]),
+    "where --rho 0": ("where", SHORT + ["--what_model", "WHAT", "--rho", "0"], ["rho=0.0", "> 0"]),
+    "where --n_accuracy 0": ("where", SHORT + ["--what_model", "WHAT", "--n_accuracy", "0"], ["n_accuracy=0"]),
+    "where --cache a file": ("where", SHORT + ["--what_model", "WHAT", "--cache", "FILE"], ["--cache", "is a file"]),
+    "benchmark corrupt --what": ("benchmark", ["--what", "GARBAGE"], ["--what", "garbage.keras"]),
+    "benchmark folder --where": ("benchmark", ["--where", "FOLDER"], ["--where", "is a folder"]),
+    "benchmark --dataset svhn": ("benchmark", ["--what", "WHAT", "--dataset", "svhn"], ["--dataset svhn"]),
+    "benchmark --n_test 0": ("benchmark", ["--what", "WHAT", "--n_test", "0"], ["--n_test 0"]),
+    "benchmark --saccades -1": ("benchmark", ["--what", "WHAT", "--saccades", "-1"], ["--saccades -1", ">= 0"]),
+    "pictures missing --stn": ("pictures", ["--stn", "FOLDER/stn.keras"], ["--stn", "stn.keras", "no such file"]),
+    "pictures --dataset svhn": ("pictures", ["--dataset", "svhn"], ["--dataset svhn"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_whatwhere_scripts_refuse_before_writing(case, files, capsys):
+    script, flags, needles = CASES[case]
+    names = {"WHAT": str(files / "what.keras"), "GARBAGE": str(files / "garbage.keras"),
+             "FILE": str(files / "notes.txt")}
+    argv = [names.get(a, a.replace("FOLDER", str(files / "folder"))) for a in flags] + ["--out", str(files / "out")]
+    before = _listing(files)
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(MAINS[script], argv, prog=script)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    assert _listing(files) == before, "a refusal wrote into the output location"
