@@ -80,7 +80,7 @@ def prepare_out_dir(config):
     out = config.out
     if os.path.isdir(os.path.join(out, BACKUP)) and not config.overwrite:
         return True
-    check_out_dir(out, (CHECKPOINT, LOG, INFO), overwrite=config.overwrite, error=RSRNNError)
+    check_out_dir(out, (CHECKPOINT, LOG, INFO), overwrite=config.overwrite, error=RSRNNError, create=False)
     if config.overwrite:
         for name in (CHECKPOINT, LOG, INFO):
             if os.path.exists(os.path.join(out, name)):
