@@ -96,14 +96,17 @@ def _every_epoch_checkpoint():
 
     class EveryEpochCheckpoint(keras.callbacks.Callback):
         """Saves the model to ``path`` after every epoch (as Keras' ModelCheckpoint did), through a
-        temporary name and a rename, so a kill never leaves half a file."""
+        temporary name and a rename, so a kill never leaves half a file. ``from_epoch``: the first
+        epoch saved; a run started over from an older backup (the newer one unusable) keeps the
+        earlier run's later model until it has trained as far."""
 
-        def __init__(self, path):
+        def __init__(self, path, from_epoch=0):
             super().__init__()
-            self.path = path
+            self.path, self.from_epoch = path, from_epoch
 
         def on_epoch_end(self, epoch, logs=None):
-            save_atomic(self.model, self.path)
+            if epoch >= self.from_epoch:
+                save_atomic(self.model, self.path)
 
     return EveryEpochCheckpoint
 
@@ -115,7 +118,7 @@ def train(config):
     import numpy as np
 
     from drc.core import checkpoints, distribute
-    from drc.core.runs import history_from_log, machine_info, write_json_atomic
+    from drc.core.runs import history_from_log, machine_info, read_epoch_log, write_json_atomic
     from rsrnn.data import load_data
     from rsrnn.models import build_model
 
@@ -136,8 +139,12 @@ def train(config):
         model.build((None,) + x_train.shape[1:])
         model.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
     backup, log = os.path.join(root, BACKUP), os.path.join(root, LOG)
+    # The model file was saved right after the last logged epoch (or the one before it).
+    logged = read_epoch_log(log) if resuming and os.path.exists(os.path.join(root, CHECKPOINT)) else None
+    saved_from = 0 if logged is None or logged.empty else int(logged["epoch"].max())
     callbacks = [checkpoints.EpochCSVLogger(log, append=resuming),
-                 EveryEpochCheckpoint(os.path.join(root, CHECKPOINT)), checkpoints.BackupAndRestore(backup, stage="rsrnn"), *checkpoints.kill_switch("rsrnn")]
+                 EveryEpochCheckpoint(os.path.join(root, CHECKPOINT), saved_from),
+                 checkpoints.BackupAndRestore(backup, stage="rsrnn"), *checkpoints.kill_switch("rsrnn")]
     try:
         model.fit(x_train, y_train, batch_size=distribute.global_batch_size(config.batch_size, strategy),
                   epochs=config.epochs, validation_data=(x_test, y_test), callbacks=callbacks,
