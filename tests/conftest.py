@@ -62,3 +62,24 @@ def refused():
         return message
 
     return check
+
+
+@pytest.fixture
+def cli_refused(capsys):
+    """``cli_refused(main, argv, prog, needles, folder)`` runs a script's ``main(argv)`` through
+    ``drc.core.cli.run_cli`` and asserts exit code 2, one line on stderr holding every needle, no
+    traceback, and ``folder`` (the output location) unchanged; returns the line (issue 16)."""
+    from drc.core.cli import run_cli
+
+    def check(main, argv, prog, needles, folder):
+        before = _listing(folder)
+        with pytest.raises(SystemExit) as info:
+            run_cli(main, argv, prog=prog)
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        for needle in needles:
+            assert needle in err, err
+        assert _listing(folder) == before, "a refused command wrote into the output location"
+        return err.strip()
+
+    return check

@@ -16,21 +16,6 @@ MAINS = {"compute_eigenvalues.py": cli.eigenvalues_main, "compute_eigenvector.py
          "main.py": cli.main_main, "run_own_image.py": cli.own_image_main}
 
 
-def _listing(folder):
-    return sorted(os.path.relpath(os.path.join(d, f), folder) for d, ds, fs in os.walk(folder) for f in fs + ds)
-
-
-def _refused(script, argv, needles, folder, capsys):
-    before = _listing(folder)
-    with pytest.raises(SystemExit) as exit_info:
-        run_cli(MAINS[script], argv, prog=script)
-    err = capsys.readouterr().err
-    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, err
-    assert _listing(folder) == before, "a refusal wrote into the output location"
-
-
 @pytest.fixture
 def files(tmp_path):
     """A file that is no checkpoint, and a square image."""
@@ -69,19 +54,19 @@ CASES = {  # (script, flags, needles); OUT is the --out folder, which must not a
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_cordsnet_scripts_refuse_before_writing(case, files, capsys):
+def test_cordsnet_scripts_refuse_before_writing(case, files, cli_refused):
     script, flags, needles = CASES[case]
     names = {"GARBAGE": str(files / "garbage.pth"), "IMAGE": str(files / "x.png"), "EMPTY": str(files)}
     argv = [names.get(a, a) for a in flags]
     if "--checkpoint" not in argv:
         argv += ["--checkpoint", CHECKPOINT]
-    _refused(script, argv + ["--out", str(files / "out")], needles, files, capsys)
+    cli_refused(MAINS[script], argv + ["--out", str(files / "out")], script, needles, files)
 
 
-def test_cordsnet_spectrum_refuses_an_earlier_run(files, capsys):
+def test_cordsnet_spectrum_refuses_an_earlier_run(files, cli_refused):
     argv = ["--checkpoint", CHECKPOINT, "--out", str(files / "out"), "--iterations", "4", "--qr_iterations", "20"]
     run_cli(cli.eigenvalues_main, argv, prog="compute_eigenvalues.py")
     stamps = {f: os.path.getmtime(files / "out" / f) for f in os.listdir(files / "out")}
     assert sorted(stamps) == ["spectral_radius.json", "spectrum.csv", "spectrum.png"]
-    _refused("compute_eigenvalues.py", argv, ["already holds a run", "--overwrite"], files, capsys)
+    cli_refused(cli.eigenvalues_main, argv, "compute_eigenvalues.py", ["already holds a run", "--overwrite"], files)
     assert {f: os.path.getmtime(files / "out" / f) for f in stamps} == stamps

@@ -243,19 +243,6 @@ def test_the_teacher_check_accepts_real_teachers_saved_either_way(name, tmp_path
         check_input_files({"teacher_net": path}, (32, 32, 3), 10)
 
 
-def _main_refused(main, argv, prog, needles, folder, capsys):
-    from drc.core.cli import run_cli
-
-    before = sorted(os.listdir(folder))
-    with pytest.raises(SystemExit) as exit_info:
-        run_cli(main, argv, prog=prog)
-    err = capsys.readouterr().err
-    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, err
-    assert sorted(os.listdir(folder)) == before, "a refusal wrote into the output location"
-
-
 EXPERIMENT_CASES = {  # (main, flags, needles); --out is OUT, which must not appear
     "visuals --runs without runs": ("visuals", ["--runs", "NOWHERE"], ["--runs", "no run folder"]),
     "visuals --noise -1": ("visuals", ["--noise", "-1"], ["--noise -1.0", ">= 0"]),
@@ -274,7 +261,7 @@ EXPERIMENT_CASES = {  # (main, flags, needles); --out is OUT, which must not app
 
 
 @pytest.mark.parametrize("case", sorted(EXPERIMENT_CASES))
-def test_experiment_scripts_refuse_before_making_out(case, tmp_path, capsys):
+def test_experiment_scripts_refuse_before_making_out(case, tmp_path, cli_refused):
     from drc import demo_cli
     from drc.experiments import cli
 
@@ -284,7 +271,7 @@ def test_experiment_scripts_refuse_before_making_out(case, tmp_path, capsys):
     (tmp_path / "garbage.keras").write_bytes(b"not a model" * 8)
     names = {"GARBAGE": str(tmp_path / "garbage.keras"), "NOWHERE": str(tmp_path / "nowhere")}
     argv = [names.get(a, a) for a in flags] + ["--out", str(tmp_path / "out")]
-    _main_refused(mains[name], argv, name, needles, tmp_path, capsys)
+    cli_refused(mains[name], argv, name, needles, tmp_path)
 
 
 @pytest.mark.parametrize("script, argv, needles", [
