@@ -15,6 +15,7 @@ from convrnn_bl.errors import DataError
 from convrnn_bl.folders import SIXTEEN_CLASSES, read_16class_mapping  # noqa: F401 (re-exported)
 from convrnn_bl.layout import TAGS, TEST_FOLDER_OF_TAG  # noqa: F401 (re-exported)
 from convrnn_bl.perturbations import GrayscaleChannels, perturbation_layers
+from drc.core import epoch_data
 
 # Keras' image_dataset_from_directory reads these extensions.
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -55,15 +56,71 @@ def class_weights(directory, class_names=None):
     return {i: 1.0 / n for i, n in enumerate(counts)}
 
 
+def buffer_order(n, buffer_size, seed):
+    """The order in which ``tf.data.Dataset.shuffle(buffer_size)`` passes range(n) on, drawn from
+    ``seed`` (integers): each element out is a random one of the buffer, whose place the next
+    input takes; once the input is exhausted, the buffer empties in random order."""
+    rng = np.random.default_rng(np.asarray(seed, np.int64).view(np.uint64))
+    buffer, following, order = list(range(min(buffer_size, n))), min(buffer_size, n), []
+    for draw in rng.random(n):
+        j = int(draw * len(buffer))
+        order.append(buffer[j])
+        if following < n:
+            buffer[j], following = following, following + 1
+        else:
+            buffer[j] = buffer[-1]
+            buffer.pop()
+    return np.asarray(order, np.int64)
+
+
 def image_folder_dataset(directory, batch_size, image_size, color_mode="rgb", shuffle=True, seed=None,
-                         class_names=None):
-    """Batches of (uint8-valued float images at ``load_size(image_size)``, one-hot labels)."""
+                         class_names=None, clock=None, transform=None, stream=0):
+    """Batches of (uint8-valued float images at ``load_size(image_size)``, one-hot labels).
+
+    Read as ``keras.utils.image_dataset_from_directory`` reads them. With ``shuffle`` its order
+    too: the file list shuffled once by ``seed``, then every epoch through a shuffle buffer of
+    ``8 * batch_size``, here seeded by (``seed``, epoch) so that epoch e's batches depend on
+    nothing else (``drc.core.epoch_data``; e from ``clock``, an ``EpochClock`` also given to
+    ``fit``, else counted passes; ``stream`` separates the training and validation draws).
+    ``transform(images, seed)`` then maps each batch with that batch's stateless seed.
+    Without a seed, the order is random.
+    """
     class_names = class_names or class_folders(directory)
     size = load_size(image_size)
-    return keras.utils.image_dataset_from_directory(
+    if shuffle and seed is None:
+        seed = int(np.random.randint(1e6))  # what Keras draws; one seed for the file list and the epochs
+    listed = keras.utils.image_dataset_from_directory(
         directory, labels="inferred", label_mode="categorical", class_names=class_names,
         color_mode=color_mode, batch_size=batch_size, image_size=(size, size), shuffle=shuffle,
         seed=seed, verbose=False)
+    if not shuffle:
+        return listed
+    paths = list(listed.file_paths)
+    index = {name: i for i, name in enumerate(class_names)}
+    labels = [index[os.path.relpath(p, directory).split(os.sep)[0]] for p in paths]
+    channels = 1 if color_mode == "grayscale" else 3
+    n_batches = -(-len(paths) // batch_size)
+
+    def load(path, label):
+        image = tf.image.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        image = tf.image.resize(image, (size, size), method="bilinear")
+        image.set_shape((size, size, channels))
+        return image, tf.one_hot(label, len(class_names))
+
+    table = (tf.constant(paths), tf.constant(labels, tf.int32))
+
+    def one_epoch(seed_e):
+        order = tf.numpy_function(lambda s: buffer_order(len(paths), 8 * batch_size, s), [seed_e], tf.int64)
+        files = tf.data.Dataset.from_tensor_slices(tf.ensure_shape(order, (len(paths),)))
+        files = files.map(lambda i: (tf.gather(table[0], i), tf.gather(table[1], i)))
+        batches = files.map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
+        return tf.data.Dataset.zip(batches, epoch_data.batch_seeds(seed_e, n_batches))
+
+    batches = epoch_data.epoch_stream(one_epoch, n_batches, seed, clock, stream)
+    if transform is None:
+        return batches.map(lambda xy, _: xy)
+    return batches.map(lambda xy, batch_seed: (transform(xy[0], batch_seed), xy[1]),
+                       num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def augmentation(tag, train, image_size):
@@ -107,11 +164,13 @@ def for_readouts(dataset, n_outputs, weights=None):
     return dataset.map(attach, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def training_datasets(train_dir, val_dir, tag, batch_size, image_size, n_outputs, seed=None):
+def training_datasets(train_dir, val_dir, tag, batch_size, image_size, n_outputs, seed=None, clock=None):
     """SATBench's training data: (train_ds, val_ds, class_weights, class_names).
 
     Train batches are (augmented images, (labels,) * n_outputs, class-weight sample weights);
     validation batches have no weights (Keras applies ``class_weight`` to training only).
+    Both are shuffled as the original's (every epoch), their order and random perturbations
+    drawn from (``seed``, epoch) alone (``clock``: the ``EpochClock`` given to ``fit``).
     """
     if tag not in TAGS:
         raise DataError(f"unknown tag {tag!r}; allowed: {', '.join(TAGS)}")
@@ -121,11 +180,13 @@ def training_datasets(train_dir, val_dir, tag, batch_size, image_size, n_outputs
         raise DataError(f"train and val class folders differ: {sorted(set(names) ^ set(val_names))}")
     weights = class_weights(train_dir, names)
     mode = color_mode_of(tag)
-    train = image_folder_dataset(train_dir, batch_size, image_size, mode, True, seed, names)
-    val = image_folder_dataset(val_dir, batch_size, image_size, mode, True, seed, names)
+    if seed is None:
+        seed = int(np.random.randint(1e6))
     train_aug, val_aug = augmentation(tag, True, image_size), augmentation(tag, False, image_size)
-    train = train.map(lambda x, y: (train_aug(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-    val = val.map(lambda x, y: (val_aug(x, training=False), y), num_parallel_calls=tf.data.AUTOTUNE)
+    train = image_folder_dataset(train_dir, batch_size, image_size, mode, True, seed, names, clock,
+                                 lambda x, s: epoch_data.augment(train_aug.layers, x, s, training=True))
+    val = image_folder_dataset(val_dir, batch_size, image_size, mode, True, seed, names, clock,
+                               lambda x, s: epoch_data.augment(val_aug.layers, x, s, training=False), stream=1)
     train = for_readouts(train, n_outputs, weights).prefetch(tf.data.AUTOTUNE)
     val = for_readouts(val, n_outputs).prefetch(tf.data.AUTOTUNE)
     return train, val, weights, names

@@ -2,8 +2,10 @@
 
 All layers take float images in [0, 1] (after ``Rescaling(1/255)``), shaped (N, H, W, C), and work
 inside ``tf.data`` pipelines and models alike. They perturb on every call, whatever the
-``training`` flag: the perturbation *is* the experimental condition. Each has the train-time
-random version and the fixed test version of the original:
+``training`` flag: the perturbation *is* the experimental condition. The random ones take an
+optional call argument ``seed``, a stateless seed ((2,) int tensor) fixing that call's draws
+(for pipelines resumed mid-run). Each has the train-time random version and the fixed test
+version of the original:
 
 - :class:`GrayscaleChannels`: one grey channel repeated to three (three channels pass through).
 - :class:`ContrastNoise`: contrast reduced to ``contrast`` (0.2) around mean 0.5, plus Gaussian
@@ -17,10 +19,13 @@ import keras
 import tensorflow as tf
 
 
-def _grid_choice(maximum, step, batch, seed):
+def _grid_choice(maximum, step, batch, seed, stateless_seed=None):
     """Per-image values drawn uniformly from {0, step, 2 step, ..., maximum} (shape (batch,))."""
     n_values = int(round(maximum / step)) + 1
-    index = tf.random.uniform([batch], 0, n_values, dtype=tf.int32, seed=seed)
+    if stateless_seed is not None:
+        index = tf.random.stateless_uniform([batch], stateless_seed, 0, n_values, dtype=tf.int32)
+    else:
+        index = tf.random.uniform([batch], 0, n_values, dtype=tf.int32, seed=seed)
     return tf.cast(index, tf.float32) * step
 
 
@@ -69,16 +74,21 @@ class ContrastNoise(keras.layers.Layer):
         self.sd_step = float(sd_step)
         self.seed = seed
 
-    def call(self, images):
+    def call(self, images, seed=None):
         images = to_three_channels(tf.cast(images, tf.float32))
         mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
         images = 0.5 + self.contrast * (images - mean)
         shape = tf.shape(images)
+        sd_seed, noise_seed = (None, None) if seed is None else tf.unstack(tf.random.split(seed, 2))
         if self.random_sd:
-            sd = _grid_choice(self.sd, self.sd_step, shape[0], self.seed)[:, None, None, None]
+            sd = _grid_choice(self.sd, self.sd_step, shape[0], self.seed, sd_seed)[:, None, None, None]
         else:
             sd = tf.fill([shape[0], 1, 1, 1], self.sd)
-        noise = tf.random.truncated_normal([shape[0], shape[1], shape[2], 1], seed=self.seed)
+        noise_shape = [shape[0], shape[1], shape[2], 1]
+        if seed is None:
+            noise = tf.random.truncated_normal(noise_shape, seed=self.seed)
+        else:
+            noise = tf.random.stateless_truncated_normal(noise_shape, noise_seed)
         return images + noise * sd
 
     def compute_output_shape(self, input_shape):
@@ -162,11 +172,11 @@ class GaussianBlur(keras.layers.Layer):
         self.padding = padding
         self.seed = seed
 
-    def call(self, images):
+    def call(self, images, seed=None):
         images = tf.cast(images, tf.float32)
         shape = tf.shape(images)
         if self.random_sigma:
-            sigma = _grid_choice(self.sigma, self.sigma_step, shape[0], self.seed)
+            sigma = _grid_choice(self.sigma, self.sigma_step, shape[0], self.seed, seed)
         else:
             sigma = tf.fill([shape[0]], self.sigma)
         return gaussian_blur(images, sigma, self.kernel_size, self.padding)

@@ -19,7 +19,7 @@ from convrnn_bl.data import test_dataset, training_datasets
 from convrnn_bl.errors import WeightFileError
 from convrnn_bl.models import bl_net, freeze_all_but_readout
 from convrnn_bl.weights import load_keras2_weights, save_keras2_weights
-from drc.core import checkpoints, distribute
+from drc.core import checkpoints, distribute, epoch_data
 from drc.core.runs import check_log_continuable, history_from_log
 from drc.core.validation import check_choice, check_int, check_number, check_out_folder
 
@@ -124,7 +124,9 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
         weights: path of the pretrained file instead of ``model_dir/bl_imagenet.h5``.
         image_size: model input size (224 in the original; images are loaded at 256/224 of it).
         width_multiplier: BL filter multiplier (1.0: the published BL).
-        n_timesteps, learning_rate, seed: BL time steps, Adam learning rate, data shuffle seed.
+        n_timesteps, learning_rate, seed: BL time steps, Adam learning rate, data seed (epoch e's
+            shuffle and random augmentation depend on (seed, e) alone, so a resumed run sees
+            the uninterrupted run's data; under a multi-worker strategy it defaults to 0).
         strategy: ``drc.core.distribute`` strategy name (auto, mirrored, multiworker, default); only
             the chief writes into ``model_dir``, other workers into their scratch folders.
 
@@ -145,8 +147,11 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
     checkpoint = layout.checkpoint_path(out_dir, tag)
 
     global_batch = distribute.global_batch_size(batch_size, strategy)
+    if seed is None and distribute.in_cluster(strategy):
+        seed = 0  # every worker must shuffle alike
+    clock = epoch_data.EpochClock()  # epoch e's order and augmentation come from (seed, e), also after a resume
     train_ds, val_ds, class_weights, class_names = training_datasets(
-        train_dir, val_dir, tag, global_batch, image_size, n_timesteps, seed)
+        train_dir, val_dir, tag, global_batch, image_size, n_timesteps, seed, clock)
     train_ds, val_ds = distribute.shard_by_data(train_ds), distribute.shard_by_data(val_ds)
     if verbose:
         print(f"{len(class_names)} classes: {', '.join(class_names)}")
@@ -164,7 +169,7 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
     check_log_continuable(log, backup_dir)
     os.makedirs(os.path.dirname(checkpoint), exist_ok=True)  # only now: every check above writes nothing
     backup = checkpoints.BackupAndRestore(backup_dir, tracked=[saver], stage="bl")
-    callbacks = [saver, checkpoints.EpochCSVLogger(log), backup, *checkpoints.kill_switch("bl")]
+    callbacks = [clock, saver, checkpoints.EpochCSVLogger(log), backup, *checkpoints.kill_switch("bl")]
     try:
         model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
     except BaseException:

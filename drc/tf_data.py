@@ -9,32 +9,13 @@ given to ``fit``; without it, each new pass over the data counts as the next epo
 ``fixed_trajectories`` the trajectories are drawn once per image, as the original's validation
 generators do. The sensor itself runs as TensorFlow ops on the batch.
 """
-import keras
 import numpy as np
 import tensorflow as tf
 
 from drc import sensor, trajectories
 from drc.core.distribute import shard_by_data
+from drc.core.epoch_data import EpochClock
 from drc.movies import compiled_movies, select_trajectories
-
-
-class EpochClock(keras.callbacks.Callback):
-    """Tells the training pipelines built with it which epoch ``fit`` is in."""
-
-    def __init__(self):
-        super().__init__()
-        self.epoch = None
-        self._passes = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def next_key(self):
-        """The epoch of the pass that starts now (counted passes when no ``fit`` sets it)."""
-        if self.epoch is not None:
-            return self.epoch
-        self._passes += 1
-        return self._passes - 1
 
 
 def trajectory_dataset(images, targets=None, *, n_samples=5, style="spiral_2dir2", noise=0.5, batch_size=32,

@@ -5,8 +5,10 @@ sqrt(0.1), patience ``learning_patience``, min_lr 0.5e-6); EarlyStopping (min_de
 patience ``stopping_patience``); CSVLogger. Augmentation (rotation, width/height shift,
 horizontal flip, 'nearest' fill as in Keras' ImageDataGenerator) runs as Keras preprocessing
 layers inside a tf.data pipeline. BackupAndRestore keeps the last finished epoch next to the
-teacher, so running the same command again after an interruption resumes there. Under
-``--strategy`` the batch of 32 is per replica; only the chief writes the teacher and its logs.
+teacher, so running the same command again after an interruption resumes there; epoch e's
+shuffle and augmentation are drawn from (seed, e) alone, so the resumed epochs are those of an
+uninterrupted run. Under ``--strategy`` the batch of 32 is per replica; only the chief writes
+the teacher and its logs.
 """
 import os
 import sys
@@ -16,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from drc.core import checkpoints, distribute
+from drc.core import checkpoints, distribute, epoch_data
 from drc.core.callbacks import plateau_callbacks
 from drc.core.datasets import load_dataset, resolve_dataset
 from drc.core.errors import UsageError
@@ -95,26 +97,38 @@ def augmentation_layers(rotation_range=0.0, width_shift_range=0.0, height_shift_
     return keras.Sequential(layers, name="augmentation") if layers else None
 
 
-def train_dataset(images, labels, preprocessing, augmentation=None, batch_size=BATCH_SIZE, shuffle=True, seed=None):
+def train_dataset(images, labels, preprocessing, augmentation=None, batch_size=BATCH_SIZE, shuffle=True, seed=None,
+                  clock=None):
     """tf.data batches of (preprocessed, augmented) images and labels, reshuffled every epoch.
 
     The raw images stay in memory once (as uint8 when given so); batches are gathered by
-    shuffled indices (``seed``: the same order on every worker), preprocessed and augmented in
-    the pipeline, and prefetched; sharded by data under a multi-worker strategy.
+    shuffled indices, preprocessed and augmented in the pipeline, and prefetched; sharded by
+    data under a multi-worker strategy. Epoch e's order and augmentation are drawn from
+    (``seed``, e) alone (``drc.core.epoch_data``; e from ``clock``, an ``EpochClock`` also
+    given to ``fit``, else counted passes), so every worker and a run resumed at epoch e see
+    what an uninterrupted run sees; without a seed they are random.
     """
     images, labels = tf.constant(images), tf.constant(labels)
     n = int(images.shape[0])
-    indices = tf.data.Dataset.range(n)
-    if shuffle:
-        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    n_batches = -(-n // batch_size)
 
-    def load(idx):
+    def load(idx, batch_seed=None):
         x = preprocessing.apply_tensor(tf.gather(images, idx))
         if augmentation is not None:
-            x = augmentation(x, training=True)
+            x = epoch_data.augment(augmentation.layers, x, batch_seed)
         return x, tf.gather(labels, idx)
 
-    batches = indices.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    if not shuffle and augmentation is None:
+        batches = tf.data.Dataset.range(n).batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        return distribute.shard_by_data(batches.prefetch(tf.data.AUTOTUNE))
+
+    def one_epoch(seed_e):
+        order = epoch_data.permutation(n, seed_e) if shuffle else tf.range(n, dtype=tf.int64)
+        indices = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        return tf.data.Dataset.zip(indices, epoch_data.batch_seeds(seed_e, n_batches))
+
+    batches = epoch_data.epoch_stream(one_epoch, n_batches, seed, clock)
+    batches = batches.map(load, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
     return distribute.shard_by_data(batches)
 
 
@@ -232,7 +246,8 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     standard = plateau_callbacks(backup_dir, csv_path, learning_patience=c["learning_patience"],
                                  stopping_patience=c["stopping_patience"], min_delta=0.001, append_log=resuming)
     early_stopper = standard[1]
-    all_callbacks = [*standard, *checkpoints.kill_switch("teacher"), *callbacks]
+    clock = epoch_data.EpochClock()  # epoch e's shuffle and augmentation come from (seed, e), also after a resume
+    all_callbacks = [clock, *standard, *checkpoints.kill_switch("teacher"), *callbacks]
 
     print(f"Teacher {topology} on {dataset}: {len(x_fit)} training, {len(x_val)} validation, {len(x_test)} test "
           f"images of {'x'.join(map(str, input_shape))}; {teacher.count_params():,} parameters; "
@@ -241,7 +256,8 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     if resuming:
         print(f"Resuming from the backup in {backup_dir}")
     try:
-        fit = teacher.fit(train_dataset(x_fit, y_fit, preprocessing, augmentation, batch_size, seed=seed),
+        fit = teacher.fit(train_dataset(x_fit, y_fit, preprocessing, augmentation, batch_size, seed=seed,
+                                        clock=clock),
                           validation_data=eval_dataset(x_val, y_val, preprocessing, batch_size),
                           epochs=c["epochs"], verbose=_auto_verbose(verbose), callbacks=all_callbacks,
                           shuffle=False)  # the dataset reshuffles itself every epoch

@@ -2,7 +2,8 @@
 
 ``python bl_resume_runner.py prepare ROOT`` writes ROOT/data (16 classes of real Fashion-MNIST
 PNGs) and ROOT/bl_imagenet.h5 (a pretrained-layout BL); ``python bl_resume_runner.py train ROOT
-MODEL_DIR EPOCHS`` runs ``train_bl`` and writes the returned history to MODEL_DIR/history.json.
+MODEL_DIR EPOCHS`` runs ``train_bl`` and writes the returned history to MODEL_DIR/history.json and
+the final weights to MODEL_DIR/final.npz.
 ``DRC_KILL_AT=bl:<epoch>:<batch|backup>`` kills it with SIGKILL at that point."""
 import json
 import os
@@ -36,6 +37,7 @@ def prepare(root):
 
 def train(root, model_dir, epochs):
     import keras
+    import numpy as np
 
     from convrnn_bl.training import train_bl
 
@@ -44,6 +46,7 @@ def train(root, model_dir, epochs):
                    weights=os.path.join(root, "bl_imagenet.h5"), seed=0, verbose=2, **SMALL)
     with open(os.path.join(model_dir, "history.json"), "w") as f:
         json.dump(out["history"], f)
+    np.savez(os.path.join(model_dir, "final.npz"), *keras.saving.load_model(out["model_path"]).get_weights())
 
 
 def main(argv):
