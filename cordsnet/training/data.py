@@ -55,10 +55,16 @@ def normalise(images, name, image_size):
 
 
 def mix_batch(x, y, seed=None):
-    """CutMix or MixUp (chosen at random, lambda ~ Beta(1, 1)) with the batch rolled by one."""
+    """CutMix or MixUp (chosen at random, lambda ~ Beta(1, 1)) with the batch rolled by one;
+    ``seed``: a stateless (2,) seed fixing every draw (else drawn from the global generator)."""
     import tensorflow as tf
 
-    lam = tf.random.uniform((), seed=seed)
+    def uniform(k, low=0.0, high=1.0, dtype=tf.float32):
+        if seed is None:
+            return tf.random.uniform((), low, high, dtype)
+        return tf.random.stateless_uniform((), tf.random.experimental.stateless_fold_in(seed, k), low, high, dtype)
+
+    lam = uniform(0)
     x2, y2 = tf.roll(x, 1, axis=0), tf.roll(y, 1, axis=0)
 
     def mixup():
@@ -68,7 +74,7 @@ def mix_batch(x, y, seed=None):
         h, w = tf.shape(x)[1], tf.shape(x)[2]
         cut = tf.sqrt(1.0 - lam)
         ch, cw = tf.cast(tf.cast(h, tf.float32) * cut, tf.int32), tf.cast(tf.cast(w, tf.float32) * cut, tf.int32)
-        cy, cx = tf.random.uniform((), 0, h, tf.int32), tf.random.uniform((), 0, w, tf.int32)
+        cy, cx = uniform(1, 0, h, tf.int32), uniform(2, 0, w, tf.int32)
         y0, y1 = tf.clip_by_value(cy - ch // 2, 0, h), tf.clip_by_value(cy + ch // 2, 0, h)
         x0, x1 = tf.clip_by_value(cx - cw // 2, 0, w), tf.clip_by_value(cx + cw // 2, 0, w)
         rows, cols = tf.range(h)[:, None], tf.range(w)[None, :]
@@ -76,11 +82,15 @@ def mix_batch(x, y, seed=None):
         kept = 1.0 - tf.cast((y1 - y0) * (x1 - x0), tf.float32) / tf.cast(h * w, tf.float32)
         return x * (1 - box) + x2 * box, kept * y + (1 - kept) * y2
 
-    return tf.cond(tf.random.uniform((), seed=seed) < 0.5, cutmix, mixup)
+    return tf.cond(uniform(3) < 0.5, cutmix, mixup)
 
 
-def make_dataset(config, batch_size, split="train", mix=None, limit=None):
-    """A tf.data.Dataset of (images, one-hot labels) batches for ``config`` (a StageConfig)."""
+def make_dataset(config, batch_size, split="train", mix=None, limit=None, clock=None):
+    """A tf.data.Dataset of (images, one-hot labels) batches for ``config`` (a StageConfig).
+
+    Training batches of the array datasets: epoch e's order, flips and mixes are drawn from
+    (``config.seed``, e) alone (``drc.core.epoch_data``; e from ``clock``, an ``EpochClock``
+    also given to ``fit``), so a stage resumed at epoch e sees what an uninterrupted one sees."""
     import tensorflow as tf
 
     name = check_dataset(config.dataset)
@@ -98,18 +108,46 @@ def make_dataset(config, batch_size, split="train", mix=None, limit=None):
         if limit:
             x, y = x[:limit], y[:limit]
         onehot = np.eye(N_CLASSES[name], dtype="float32")[y]
-        data = tf.data.Dataset.from_tensor_slices((x, onehot))
         if training:
-            data = data.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
+            return _epoch_batches(x, onehot, batch_size, config, name, mix, clock)
+        data = tf.data.Dataset.from_tensor_slices((x, onehot))
     data = data.batch(batch_size)
+    return data.map(lambda images, labels: _prepare(images, labels, config, name, mix, training),
+                    num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
-    def prepare(images, labels):
-        images = normalise(images, name, config.image_size)
-        if training and name in FLIPPED:
-            flip = tf.random.uniform((tf.shape(images)[0], 1, 1, 1)) < 0.5
-            images = tf.where(flip, tf.reverse(images, axis=[2]), images)
-        if training and (name in MIXED if mix is None else mix):
-            images, labels = mix_batch(images, labels)
-        return images, labels
 
-    return data.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+def _prepare(images, labels, config, name, mix, training, seed=None):
+    """Normalised images; in training flipped (where the original flips) and mixed (where it
+    mixes), every draw fixed by the batch's stateless ``seed`` when one is given."""
+    import tensorflow as tf
+
+    images = normalise(images, name, config.image_size)
+    if training and name in FLIPPED:
+        shape = (tf.shape(images)[0], 1, 1, 1)
+        draw = tf.random.uniform(shape) if seed is None else tf.random.stateless_uniform(
+            shape, tf.random.experimental.stateless_fold_in(seed, 0))
+        images = tf.where(draw < 0.5, tf.reverse(images, axis=[2]), images)
+    if training and (name in MIXED if mix is None else mix):
+        images, labels = mix_batch(images, labels, None if seed is None else
+                                   tf.random.experimental.stateless_fold_in(seed, 1))
+    return images, labels
+
+
+def _epoch_batches(x, onehot, batch_size, config, name, mix, clock):
+    import tensorflow as tf
+
+    from drc.core import epoch_data
+
+    images, labels = tf.constant(x), tf.constant(onehot)
+    n = int(images.shape[0])
+    n_batches = -(-n // batch_size)
+
+    def one_epoch(seed_e):
+        order = tf.data.Dataset.from_tensor_slices(epoch_data.permutation(n, seed_e)).batch(batch_size)
+        return tf.data.Dataset.zip(order, epoch_data.batch_seeds(seed_e, n_batches))
+
+    def load(idx, seed):
+        return _prepare(tf.gather(images, idx), tf.gather(labels, idx), config, name, mix, True, seed)
+
+    batches = epoch_data.epoch_stream(one_epoch, n_batches, config.seed, clock)
+    return batches.map(load, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

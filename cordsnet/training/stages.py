@@ -91,11 +91,14 @@ def _init_state(config):
     return strip_data_parallel(read_pth(path)), path
 
 
-def _data(config, strategy, split="train"):
+def _data(config, strategy):
+    """The training batches and the EpochClock (a callback for ``fit``) their epochs follow."""
     from drc.core.distribute import global_batch_size
+    from drc.core.epoch_data import EpochClock
 
-    limit = config.train_size if split == "train" else config.test_size
-    return make_dataset(config, global_batch_size(config.batch_size, strategy), split, mix=config.mix, limit=limit)
+    clock = EpochClock()
+    return make_dataset(config, global_batch_size(config.batch_size, strategy), "train", mix=config.mix,
+                        limit=config.train_size, clock=clock), clock
 
 
 def _fit(config, strategy, model, target, train, epochs, name, extra=()):
@@ -157,7 +160,7 @@ def make_cordsnet(config, stage=None, **overrides):
 def run_compatibility(config):
     """Stage 1: the equivalent CNN, SGD in three phases (1_compatibility_{phase}_{epoch}.pth)."""
     strategy = _strategy(config)
-    train = _data(config, strategy)
+    train, clock = _data(config, strategy)
     steps = config.steps_per_epoch or int(train.cardinality())
     with strategy.scope():
         model = EquivalentCNN(config.depth, N_CLASSES[config.dataset], config.channels)
@@ -176,7 +179,7 @@ def run_compatibility(config):
     def name(epoch):
         return config.path(f"1_compatibility_{epoch // config.epochs + 1}_{epoch % config.epochs + 1}.pth")
 
-    return _fit(config, strategy, model, model, train, config.phases * config.epochs, name)
+    return _fit(config, strategy, model, model, train, config.phases * config.epochs, name, extra=[clock])
 
 
 def run_folding(config):
@@ -216,8 +219,9 @@ def run_inverse(config):
                                                                        "skip_area", "out_fc")}
         assign_state_dict(model.rnn, copied, strict=False, source=source, partial=True)
         model.compile(_adamw(config))
-    return _fit(config, strategy, model, model, _data(config, strategy), config.epochs,
-                lambda e: config.path(f"2_inverse_{e + 1}.pth"))
+    train, clock = _data(config, strategy)
+    return _fit(config, strategy, model, model, train, config.epochs, lambda e: config.path(f"2_inverse_{e + 1}.pth"),
+                extra=[clock])
 
 
 def _run_rnn(config, extra=None):
@@ -231,8 +235,9 @@ def _run_rnn(config, extra=None):
         net.set_negative_slope(net.negative_slope)
         net.compile(_adamw(config), RampedCrossEntropy(config.readout_steps), metrics=[LastStepAccuracy()])
     prefix = PREFIX[config.stage]
-    return _fit(config, strategy, net, net, _data(config, strategy), config.epochs,
-                lambda e: config.path(f"{prefix}_{e + 1}.pth"), extra=extra(net) if extra else ())
+    train, clock = _data(config, strategy)
+    return _fit(config, strategy, net, net, train, config.epochs, lambda e: config.path(f"{prefix}_{e + 1}.pth"),
+                extra=[clock, *(extra(net) if extra else ())])
 
 
 def run_linear(config):

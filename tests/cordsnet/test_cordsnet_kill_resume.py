@@ -1,11 +1,10 @@
 """A real CordsNet training stage (scripts/cordsnet/main_training_1_compatibility.py, the
-equivalent CNN: every stage trains through the same ``_fit``) killed with SIGKILL mid-epoch by
-drc.core's ``DRC_KILL_AT`` and started again with the same command: every epoch is logged once,
-numbered 0..E-1, with an uninterrupted run's columns; the epochs before the kill and the .pth
-files they wrote are those of an uninterrupted run with the same seed, value for value; every
-per-epoch .pth of the original's layout is there. The resumed epochs are valid (finite losses)
-but not bit-identical: tf.data's ``shuffle(reshuffle_each_iteration=True)`` draws its orders
-from a generator that starts afresh with the process, so a resumed epoch sees another order."""
+equivalent CNN: every stage trains through the same ``_fit`` and data pipeline) killed with
+SIGKILL mid-epoch by drc.core's ``DRC_KILL_AT`` and started again with the same command: every
+epoch is logged once, numbered 0..E-1, with an uninterrupted run's columns and values, and every
+per-epoch .pth of the original's layout holds the uninterrupted run's weights (an epoch's order,
+flips and CutMix/MixUp draws depend on (seed, epoch) alone, so CPU training is deterministic
+across the restart); the resumed run leaves the files written before the kill as they were."""
 import os
 import signal
 import subprocess
@@ -18,10 +17,10 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "cordsnet", "main_training_1_compatibility.py")
 EPOCHS = 3
-# mnist_subset: neither flipped nor mixed by the original's rules; 32 images = 2 batches an epoch.
-TINY = ["--dataset", "mnist_subset", "--depth", "2", "--channels", "4,4", "--image_size", "16", "--train_size", "32",
-        "--batch_size", "16", "--epochs", str(EPOCHS), "--phases", "1", "--warmup_batches", "1", "--seed", "0",
-        "--strategy", "default"]
+# Fashion-MNIST: flipped and mixed by the original's rules; 32 images = 2 batches an epoch.
+TINY = ["--dataset", "fashionmnist_subset", "--depth", "2", "--channels", "4,4", "--image_size", "16",
+        "--train_size", "32", "--batch_size", "16", "--epochs", str(EPOCHS), "--phases", "1",
+        "--warmup_batches", "1", "--seed", "0", "--strategy", "default"]
 pytestmark = pytest.mark.slow
 
 
@@ -35,7 +34,7 @@ def _train(results_dir, kill_at=None):
 
 
 def _folder(results_dir):
-    return results_dir / "results_2_mnist_subset"
+    return results_dir / "results_2_fashionmnist_subset"
 
 
 def _pth(path):
@@ -71,14 +70,11 @@ def test_killed_stage_resumes_with_every_epoch_logged_once(tmp_path, uninterrupt
     log, whole = pd.read_csv(folder / "1_compatibility_log.csv"), pd.read_csv(uninterrupted / "1_compatibility_log.csv")
     assert list(log["epoch"]) == list(whole["epoch"]) == list(range(EPOCHS))
     assert list(log.columns) == list(whole.columns) == ["epoch", "accuracy", "loss"]
-    pd.testing.assert_frame_equal(log.iloc[:1], whole.iloc[:1], rtol=1e-6)  # before the kill: the same
-    assert np.isfinite(log["loss"]).all() and log["accuracy"].between(0, 1).all()
+    pd.testing.assert_frame_equal(log, whole, rtol=1e-6)
+    assert np.isfinite(log["loss"]).all()
 
     names = ["1_compatibility_0.pth"] + [f"1_compatibility_1_{e}.pth" for e in range(1, EPOCHS + 1)]
     assert sorted(os.listdir(folder)) == sorted(names + ["1_compatibility_log.csv"])  # no backup left
     assert os.stat(folder / "1_compatibility_0.pth").st_mtime_ns == initial  # the resumed run keeps it
-    for name in names[:2]:  # the initial state and epoch 1's, written before the kill
+    for name in names:
         _assert_same_state(_pth(folder / name), _pth(uninterrupted / name))
-    last = _pth(folder / names[-1])
-    assert all(np.isfinite(v).all() for v in last.values())
-    assert any(not np.array_equal(last[k], v) for k, v in _pth(folder / names[-2]).items())  # epoch 3 trained
