@@ -80,6 +80,7 @@ def check_flag_values(config):
     for flag in ("upsample", "decoder_epochs", "learning_patience", "stopping_patience"):
         v.check_int(config[flag], f"--{flag}", minimum=0)
     v.check_choice(config["verbose"], "--verbose", (0, 1, 2))
+    v.check_int(config["seed"], "--seed", minimum=0, maximum=2 ** 32 - 1, allow_none=True)
     if config["pretrained_student_path"]:
         v.check_model_file(config["pretrained_student_path"], "--pretrained_student_path")
 

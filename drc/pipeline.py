@@ -147,22 +147,31 @@ def missing_teacher_config(config):
 
 
 def check_input_files(config, image_shape=None, classes=None):
-    """The files the configuration names must be saved models of the right kind: an existing
-    ``--teacher_net`` a model of two models (front end, back end) that, where its architecture
-    says, takes ``image_shape`` images and ends in ``classes`` units; ``--pretrained_student_path``
-    a saved model. Read from the files' architecture (no TensorFlow graph), before the run
-    folder is made."""
+    """The files the configuration names must be saved models of the right kind, read from their
+    architecture (no TensorFlow graph) before the run folder is made: ``--pretrained_student_path``
+    a saved model; an existing ``--teacher_net`` a model of two models (front end, back end) that,
+    where its architecture says, takes ``image_shape`` images and ends in ``classes`` units. A
+    missing teacher is trained by get_teacher: its options (and ResNet weights) are checked here."""
     from teachers.saving import resolve_teacher_path
 
+    if config.get("pretrained_student_path"):
+        read_model_config(config["pretrained_student_path"], "--pretrained_student_path")
     try:
         teacher = resolve_teacher_path(config["teacher_net"])
     except FileNotFoundError:
-        teacher = None  # trained by get_teacher
+        teacher = None
     if teacher is not None:
         check_saved_model(teacher, "--teacher_net", input_shape=image_shape, n_parts=2, classes=classes,
                           what="a DRC teacher")
-    if config.get("pretrained_student_path"):
-        read_model_config(config["pretrained_student_path"], "--pretrained_student_path")
+    else:  # get_teacher trains one: its options and ResNet weights now
+        from teachers.config import resnet_weights_choice
+        from teachers.resnet import resolve_resnet_weights
+        from teachers.training import check_teacher_options
+
+        options = missing_teacher_config(config)
+        check_teacher_options(options)
+        if options["network_topology"] == "resnet50_on_imagenet":
+            resolve_resnet_weights(resnet_weights_choice(options.get("resnet_weights")))
 
 
 def get_teacher(config, data, verbose=2):

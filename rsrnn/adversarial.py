@@ -109,7 +109,7 @@ def attack_checkpoint(config):
     out = config.out or (config.checkpoint_path if os.path.isdir(config.checkpoint_path)
                          else os.path.dirname(config.checkpoint_path) or ".")
     checkpoint_file(config.checkpoint_path)
-    check_out_dir(out, (CSV,), overwrite=config.overwrite, error=RSRNNError)
+    check_out_dir(out, (CSV,), overwrite=config.overwrite, error=RSRNNError, create=False)
     trained = _run_info(config.checkpoint_path)
     data_path = config.data_path or trained.get("data_path")
     dataset = resolve_dataset(config.dataset or trained.get("dataset"), data_path)
@@ -121,6 +121,7 @@ def attack_checkpoint(config):
     if n_classes != model.n_classes:
         raise RSRNNError(f"--dataset {dataset} has {n_classes} classes but the checkpoint's classifier has "
                          f"{model.n_classes}")
+    check_out_dir(out, (CSV,), overwrite=config.overwrite, error=RSRNNError)  # the inputs are good: now the folder
     table = attack_model(model, x_test, y_test, [0.0, *config.eps], config.attack_steps, config.eval_steps,
                          config.nb_iter, config.batch_size, config.seed)
     table.insert(0, "model", model.name)

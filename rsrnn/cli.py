@@ -104,6 +104,12 @@ def attack_parser(prog="adv_attack.py"):
 
 def attack_main(argv=None):
     args = attack_parser().parse_args(argv)
+    from drc.core import validation as v
+
+    for flag in ("canvas_size", "image_size"):
+        v.check_int(getattr(args, flag), f"--{flag}", minimum=1, allow_none=True)  # 0 fell back silently
+    v.check_int(args.nb_iter, "--nb_iter", minimum=1)
+    v.check_int(args.seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
     from rsrnn.adversarial import attack_checkpoint
 
     config = AttackConfig(checkpoint_path=args.checkpoint_path, out=args.out, data_path=args.data_path,

@@ -109,6 +109,7 @@ CLI_CASES = {
     "--noise -1": (["--noise", "-1"], ["--noise -1.0"]),
     "--rnn_layer1 0": (["--rnn_layer1", "0"], ["--rnn_layer1 0"]),
     "--upsample -2": (["--upsample", "-2"], ["--upsample -2"]),
+    "--seed -1": (["--seed", "-1"], ["--seed -1"]),  # was a traceback from Keras after the run folder
     "--learning_patience -1": (["--learning_patience", "-1"], ["--learning_patience -1"]),
     "--res x": (["--res", "x"], ["--res", "'x'"]),
     "--pretrained_student_path missing": (["--pretrained_student_path", "nowhere/student.keras"],
@@ -224,7 +225,7 @@ def test_drc_training_refuses_a_weights_only_pretrained_student_before_making_th
     _write_wrong_kind("weights-only HDF5", str(tmp_path / "student.weights.h5"))
     monkeypatch.chdir(tmp_path)
     argv = ["--pretrained_student_path", str(tmp_path / "student.weights.h5"), "--dataset", "fashion_mnist_subset",
-            "--teacher_net", str(tmp_path / "none.keras"), "--save_dir", str(tmp_path)]
+            "--teacher_net", str(tmp_path / "none.keras"), "--network_topology", "default", "--save_dir", str(tmp_path)]
     code, err = run_script("scripts/DRC_training.py", argv, capsys, monkeypatch)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert f"--pretrained_student_path {tmp_path / 'student.weights.h5'}" in err and "not a saved Keras model" in err
@@ -293,3 +294,22 @@ def test_subset_scripts_never_replace_the_bundled_files_silently(script, argv, n
         assert needle in err, err
     assert {name: os.path.getmtime(path) for name, path in (("fashion", datasets.BUNDLED_SUBSET),
                                                            ("mnist", datasets.MNIST_SUBSET))} == bundled
+
+
+@pytest.mark.parametrize("flags, needles", [
+    (["--nl", "nope"], ["--nl nope", "not a Keras activation"]),
+    (["--dropout1", "2"], ["--dropout1 2.0"]),
+    (["--last_layer_size", "0"], ["--last_layer_size 0"]),
+    (["--network_topology", "resnet50_on_imagenet", "--resnet_weights", "NOWHERE"], ["nowhere.h5"]),
+])
+def test_drc_training_checks_the_teacher_it_would_train_before_making_the_run_folder(flags, needles, tmp_path,
+                                                                                    capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    flags = [str(tmp_path / "nowhere.h5") if a == "NOWHERE" else a for a in flags]
+    argv = ["--dataset", "fashion_mnist_subset", "--val_size", "500", "--teacher_net", str(tmp_path / "none.keras"),
+            "--network_topology", "default", *flags, "--save_dir", str(tmp_path)]
+    code, err = run_script("scripts/DRC_training.py", argv, capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    assert os.listdir(tmp_path) == []  # no saved_models/: the teacher would have been trained in the run

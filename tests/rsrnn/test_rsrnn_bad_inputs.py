@@ -33,3 +33,26 @@ def test_rsrnn_train_refuses_before_making_the_run_folder(case, tmp_path, cli_re
     (tmp_path / "empty").mkdir()
     argv = SMALL + [a.replace("TMP", str(tmp_path)) for a in flags] + ["--out", str(tmp_path / "run")]
     cli_refused(train_main, argv, "train.py", [n.replace("TMP", str(tmp_path)) for n in needles], tmp_path)
+
+
+ATTACK_CASES = {  # flags after --checkpoint_path CHECKPOINT: needles of the one-line error
+    "--nb_iter 0": (["--nb_iter", "0"], ["--nb_iter 0", ">= 1"]),
+    "--seed -1": (["--seed", "-1"], ["--seed -1"]),
+    "--canvas_size 0": (["--canvas_size", "0"], ["--canvas_size 0", ">= 1"]),  # fell back to the run's silently
+    "--image_size 0": (["--image_size", "0"], ["--image_size 0", ">= 1"]),
+    "corrupt checkpoint": (["--checkpoint_path", "TMP/model.bin"], ["model.bin is not a .keras file"]),
+    "image_folder without classes": (["--dataset", "image_folder", "--data_path", "TMP/empty"], ["TMP/empty"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ATTACK_CASES))
+def test_rsrnn_attack_refuses_before_making_out(case, tmp_path, cli_refused):
+    from rsrnn.cli import attack_main
+
+    flags, needles = ATTACK_CASES[case]
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "model.bin").write_bytes(b"not a model")
+    (tmp_path / "model.keras").write_bytes(b"PK")  # read only after the data: a refusal of the data comes first
+    argv = ["--checkpoint_path", str(tmp_path / "model.keras"), "--n_images", "8"]
+    argv += [a.replace("TMP", str(tmp_path)) for a in flags] + ["--out", str(tmp_path / "out")]
+    cli_refused(attack_main, argv, "adv_attack.py", [n.replace("TMP", str(tmp_path)) for n in needles], tmp_path)
