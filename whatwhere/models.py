@@ -9,7 +9,7 @@ localisation layer starts at zero weights and the transform's bias, as the origi
 import keras
 import numpy as np
 
-from whatwhere.errors import WhatWhereError
+from whatwhere.errors import WhatWhereError, check_count
 from whatwhere.names import MODELS
 from whatwhere.sampler import AffineSampler, AttentionTheta
 
@@ -50,6 +50,9 @@ def where_net(n_features=2880, N_azimuth=24, N_eccentricity=10, dim1=1000, dim2=
               bn_momentum=0.5, name="WhereNet"):
     """The Where MLP: retina code -> dim1 -> dim2 -> N_azimuth * N_eccentricity logits of the
     collicular accuracy map; each hidden layer ReLU then BatchNorm (PyTorch momentum 1 - bn_momentum, i.e. Keras momentum bn_momentum)."""
+    for arg, value in (("n_features", n_features), ("N_azimuth", N_azimuth), ("N_eccentricity", N_eccentricity),
+                       ("dim1", dim1), ("dim2", dim2)):
+        check_count(arg, value)
     inputs = keras.Input((n_features,), name="retina_code")
     x = inputs
     for i, dim in ((1, dim1), (2, dim2)):

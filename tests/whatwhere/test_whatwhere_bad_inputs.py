@@ -53,3 +53,15 @@ def test_whatwhere_scripts_refuse_before_writing(case, files, cli_refused):
              "FILE": str(files / "notes.txt")}
     argv = [names.get(a, a.replace("FOLDER", str(files / "folder"))) for a in flags] + ["--out", str(files / "out")]
     cli_refused(MAINS[script], argv, script, needles, files)
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    (dict(n_features=0), "n_features=0 must be an integer >= 1"),
+    (dict(N_azimuth=2.5), "N_azimuth=2.5 must be an integer >= 1"),
+    (dict(dim1=-1), "dim1=-1 must be an integer >= 1"),
+])
+def test_where_net_refuses_empty_layers(kwargs, needle, refused, tmp_path):
+    from whatwhere.errors import WhatWhereError
+    from whatwhere.models import build_model
+
+    refused(lambda: build_model("where", **kwargs), WhatWhereError, [needle], tmp_path)
