@@ -130,9 +130,13 @@ class CordsNet(keras.Model):
 
     # ----------------------------------------------------------------------------- one step
     def _kernels(self):
-        """Every effective (weight-normalised) kernel, computed once per forward pass."""
+        """Every effective (weight-normalised) kernel and every other weight the time steps
+        use, read once per forward pass and handed to the loops (see :meth:`_run`)."""
         return {"area_conv": [l.kernel() for l in self.area_conv], "area_area": [l.kernel() for l in self.area_area],
-                "skip_area": [l.kernel() for l in self.skip_area], "out_fc": self.out_fc.kernel()}
+                "skip_area": [l.kernel() for l in self.skip_area], "out_fc": self.out_fc.kernel(),
+                "out_bias": ops.convert_to_tensor(self.out_fc.bias),
+                "conv_bias": [ops.convert_to_tensor(b) for b in self.conv_bias],
+                "prelu": ops.convert_to_tensor(self.prelu)}
 
     def stem(self, images):
         """The stem's output (7x7/2 conv, 3x3/2 average pool), constant over time."""
@@ -163,27 +167,49 @@ class CordsNet(keras.Model):
                 k = arch.skip_index(j)
                 skip = self.skip_area[k].convolve(rates[j - 2], kernels["skip_area"][k])
                 drive = ff.convolve(rates[j - 1] + skip, kernel)
-            pre = self.area_conv[j].convolve(r, kernels["area_conv"][j]) + self.conv_bias[j]
+            pre = self.area_conv[j].convolve(r, kernels["area_conv"][j]) + kernels["conv_bias"][j]
             out.append(pre if drive is None else pre + drive)
         return out
 
     def _step(self, states, drive0, skip_in, kernels, alpha):
         """One Euler step of every area."""
         pres = self.pre_activations(states, drive0, skip_in, kernels)
-        return [(1.0 - alpha) * r + alpha * ops.maximum(p, self.prelu * p) for r, p in zip(states, pres)]
+        slope = kernels["prelu"]
+        return [(1.0 - alpha) * r + alpha * ops.maximum(p, slope * p) for r, p in zip(states, pres)]
 
     def readout(self, states, kernels=None):
         """Logits from the last two areas: out_fc(mean_hw(relu(r_last) + relu(r_second_last)))."""
-        kernel = self.out_fc.kernel() if kernels is None else kernels["out_fc"]
+        kernels = self._kernels() if kernels is None else kernels
         pooled = ops.mean(ops.relu(states[-1]) + ops.relu(states[-2]), axis=(1, 2))
-        return ops.matmul(pooled, kernel) + self.out_fc.bias
+        return ops.matmul(pooled, kernels["out_fc"]) + kernels["out_bias"]
 
-    def _run(self, states, steps, drive0, skip_in, kernels, alpha):
+    def _run(self, states, steps, drive0, skip_in, kernels, alpha, emit=None, initial=None):
+        """``steps`` Euler steps in one ``tf.while_loop``: ``(states, accumulated)``, where
+        ``emit(t, accumulated, states, kernels)`` (optional) folds each step's new states into
+        ``accumulated`` (a TensorArray of readouts, a running penalty). The kernels and drives
+        travel as loop variables rather than captures: TensorFlow's gradient of a loop that
+        captures tensors fails intermittently (``AddN ... Input 0: [0] != input 1``)."""
         if steps == 0:
-            return list(states)
-        body = lambda t, *s: (t + 1, *self._step(list(s), drive0, skip_in, kernels, alpha))  # noqa: E731
-        out = tf.while_loop(lambda t, *s: t < steps, body, (tf.constant(0), *states))
-        return list(out[1:])
+            return list(states), initial
+        constants = tf.nest.flatten({"kernels": kernels, "drive0": drive0, "skip_in": skip_in})
+        present = [i for i, c in enumerate(constants) if c is not None]
+        structure = {"kernels": kernels, "drive0": drive0, "skip_in": skip_in}
+        n = len(states)
+
+        def body(t, accumulated, carried, *s):
+            flat = [None] * len(constants)
+            for i, c in zip(present, carried):
+                flat[i] = c
+            c = tf.nest.pack_sequence_as(structure, flat)
+            s = self._step(list(s), c["drive0"], c["skip_in"], c["kernels"], alpha)
+            if emit is not None:
+                accumulated = emit(t, accumulated, s, c["kernels"])
+            return (t + 1, accumulated, carried, *s)
+
+        initial = ops.zeros(()) if initial is None else initial
+        carried = [constants[i] for i in present]
+        out = tf.while_loop(lambda t, *_: t < steps, body, (tf.constant(0), initial, carried, *states))
+        return list(out[3:3 + n]), out[1]
 
     def zero_states(self, batch):
         return [ops.zeros((batch, *shape)) for shape in self.state_shapes()]
@@ -194,7 +220,7 @@ class CordsNet(keras.Model):
         without gradient."""
         kernels = self._kernels() if kernels is None else kernels
         steps = self.blank_steps if steps is None else steps
-        out = self._run(self.zero_states(1), steps, None, None, kernels, self.alpha if alpha is None else alpha)
+        out, _ = self._run(self.zero_states(1), steps, None, None, kernels, self.alpha if alpha is None else alpha)
         return [ops.stop_gradient(s) for s in out]
 
     def _fingerprint(self):
@@ -221,29 +247,24 @@ class CordsNet(keras.Model):
         base = self.blank_states(kernels=kernels) if spontaneous is None else [ops.stop_gradient(s) for s in spontaneous]
         states = [ops.broadcast_to(s, (batch, *shape)) for s, shape in zip(base, self.state_shapes())]
         drive0, skip_in = self._drives(images, kernels)
-        states = self._run(states, self.image_steps - self.readout_steps, drive0, skip_in, kernels, self.alpha)
-        logits = tf.TensorArray(states[0].dtype, size=self.readout_steps)
-
-        def body(t, out, *s):
-            s = self._step(list(s), drive0, skip_in, kernels, self.alpha)
-            return (t + 1, out.write(t, self.readout(s, kernels)), *s)
-
-        result = tf.while_loop(lambda t, *_: t < self.readout_steps, body, (tf.constant(0), logits, *states))
-        logits, states = ops.transpose(result[1].stack(), (1, 0, 2)), list(result[2:])
+        states, _ = self._run(states, self.image_steps - self.readout_steps, drive0, skip_in, kernels, self.alpha)
+        states, logits = self._run(states, self.readout_steps, drive0, skip_in, kernels, self.alpha,
+                                   emit=lambda t, out, s, k: out.write(t, self.readout(s, k)),
+                                   initial=tf.TensorArray(states[0].dtype, size=self.readout_steps))
+        logits = ops.transpose(logits.stack(), (1, 0, 2))
         penalty = ops.zeros(())
         if training and self.after_steps and self.spontaneous_weight:
             penalty = self._after_penalty(states, base, kernels)
         return logits, states, penalty
 
     def _after_penalty(self, states, base, kernels):
-        states = self._run(states, self.after_steps - self.penalty_steps, None, None, kernels, self.alpha)
+        states, _ = self._run(states, self.after_steps - self.penalty_steps, None, None, kernels, self.alpha)
+        scale = 1.0 / (self.depth * self.penalty_steps)
 
-        def body(t, total, *s):
-            s = self._step(list(s), None, None, kernels, self.alpha)
-            term = sum(ops.mean(ops.square(r - b)) for r, b in zip(s, base))
-            return (t + 1, total + term / (self.depth * self.penalty_steps), *s)
+        def emit(t, total, s, k):
+            return total + scale * sum(ops.mean(ops.square(r - b)) for r, b in zip(s, base))
 
-        return tf.while_loop(lambda t, *_: t < self.penalty_steps, body, (tf.constant(0), ops.zeros(()), *states))[1]
+        return self._run(states, self.penalty_steps, None, None, kernels, self.alpha, emit=emit)[1]
 
     @tf.autograph.experimental.do_not_convert
     def call(self, images, training=None):

@@ -110,8 +110,20 @@ def test_keras_file_round_trip(tiny_model, tmp_path):
     assert loaded(x).shape == (2, 2, 3)
 
 
-@pytest.mark.slow  # KNOWN BUG (open, issue 13): about 1 run in 3 fails in TensorFlow's while-loop gradient
-# (AddN of a [0] and a captured weight's shape); under investigation, so not in the fast suite CI runs
+def test_fit_of_fresh_models_never_trips_the_loop_gradient(fmnist_subset):
+    """TensorFlow's gradient of a while loop that captures tensors failed in about 1 of 3
+    freshly traced train steps (AddN of a [0] and a captured tensor's shape); each fresh model
+    traces anew, so three of them (and the next test's) would have hit it with probability 0.8."""
+    (x, y), _ = fmnist_subset
+    x = (x[:4, ::4, ::4].astype("float32") / 255.0 - 0.286) / 0.353
+    for seed in range(3):
+        keras.utils.set_random_seed(seed)
+        model = CordsNet(depth=2, n_classes=10, channels=(4, 4), blank_steps=1, image_steps=3, readout_steps=2)
+        model.compile(keras.optimizers.SGD(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        loss = model.fit(x, np.repeat(y[:4, None], 2, axis=1), batch_size=4, epochs=1, verbose=0).history["loss"]
+        assert np.isfinite(loss).all()
+
+
 def test_fit_lowers_the_loss_on_real_images(fmnist_subset):
     (x, y), _ = fmnist_subset
     x = (x[:16, ::2, ::2].astype("float32") / 255.0 - 0.286) / 0.353
