@@ -71,9 +71,34 @@ def build_parser(stage):
     return p
 
 
+# Ranges of the flags a stage has, checked before any folder or data (issue 16): flag: (minimum,
+# maximum, strictly above); int flags may be absent (None) where their default is None.
+INT_RANGES = {"seed": (0, 2 ** 32 - 1), "train_size": (1, None), "test_size": (1, None), "steps_per_epoch": (1, None),
+              "phases": (1, None), "warmup_batches": (0, None), "image_steps": (1, None), "readout_steps": (1, None),
+              "blank_steps": (0, None), "after_steps": (0, None), "penalty_steps": (0, None)}
+NUMBER_RANGES = {"lr": (None, None, 0), "weight_decay": (0, None, None), "momentum": (0, 1, None),
+                 "clip": (None, None, 0), "eigen_weight": (0, None, None), "alpha": (None, 1, 0),
+                 "spontaneous_weight": (0, None, None), "anneal_step": (None, None, 0)}
+
+
+def check_flag_values(args):
+    """The typed values in range, and an --init that exists, before the stage starts."""
+    from drc.core import validation as v
+
+    for flag, (low, high) in INT_RANGES.items():
+        if hasattr(args, flag):
+            v.check_int(getattr(args, flag), f"--{flag}", minimum=low, maximum=high, allow_none=True)
+    for flag, (low, high, above) in NUMBER_RANGES.items():
+        if hasattr(args, flag):
+            v.check_number(getattr(args, flag), f"--{flag}", minimum=low, maximum=high, above=above, allow_none=True)
+    if args.init is not None:
+        v.check_path(args.init, "--init")
+
+
 def main(stage, argv=None):
     """Parses ``argv`` for ``stage`` and runs it."""
     args = build_parser(stage).parse_args(argv)
+    check_flag_values(args)
     config = dataclasses.replace(stage_defaults(stage), **vars(args))
     from cordsnet.training.stages import run_stage
 

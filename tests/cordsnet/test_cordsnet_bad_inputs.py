@@ -70,3 +70,27 @@ def test_cordsnet_spectrum_refuses_an_earlier_run(files, cli_refused):
     assert sorted(stamps) == ["spectral_radius.json", "spectrum.csv", "spectrum.png"]
     cli_refused(cli.eigenvalues_main, argv, "compute_eigenvalues.py", ["already holds a run", "--overwrite"], files)
     assert {f: os.path.getmtime(files / "out" / f) for f in stamps} == stamps
+
+
+STAGE_CASES = {  # (stage, flags, needles): refused before the stage trains or writes
+    "compatibility --lr -1": ("compatibility", ["--lr", "-1"], ["--lr -1.0", "> 0"]),  # trained with it before
+    "compatibility --weight_decay -1": ("compatibility", ["--weight_decay", "-1"], ["--weight_decay -1.0"]),
+    "compatibility --train_size 0": ("compatibility", ["--train_size", "0"], ["--train_size 0", ">= 1"]),
+    "compatibility --steps_per_epoch 0": ("compatibility", ["--steps_per_epoch", "0"], ["--steps_per_epoch 0"]),
+    "compatibility --seed -1": ("compatibility", ["--seed", "-1"], ["--seed -1"]),  # a traceback before
+    "compatibility --momentum 2": ("compatibility", ["--momentum", "2"], ["--momentum 2.0", "between 0 and 1"]),
+    "compatibility missing --init": ("compatibility", ["--init", "TMP/none.pth"], ["--init", "none.pth", "no such"]),
+    "inverse --clip 0": ("inverse", ["--clip", "0", "--init", CHECKPOINT], ["--clip 0.0", "> 0"]),
+    "parametric --alpha 2": ("parametric", ["--alpha", "2", "--init", CHECKPOINT], ["--alpha 2.0"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STAGE_CASES))
+def test_cordsnet_training_stages_refuse_before_writing(case, tmp_path, cli_refused):
+    from cordsnet.training.cli import main
+
+    stage, flags, needles = STAGE_CASES[case]
+    argv = ["--dataset", "fashionmnist_subset", "--depth", "2", "--channels", "4,4", "--image_size", "16",
+            "--train_size", "20", "--test_size", "10", "--epochs", "1", "--results_dir", str(tmp_path)]
+    argv += [a.replace("TMP", str(tmp_path)) for a in flags]
+    cli_refused(lambda a: main(stage, a), argv, f"main_training_{stage}.py", needles, tmp_path)
