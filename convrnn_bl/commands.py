@@ -79,17 +79,6 @@ def predict_parser(prog="test.py"):
     return parser
 
 
-def check_new_predictions(model_dir, tag, save_scores, overwrite):
-    """Refuses (OutputExistsError) an earlier run's predictions_{tag}.csv (or scores_{tag}.npz
-    with ``save_scores``) unless ``overwrite``: the original replaced them silently."""
-    from drc.core.errors import OutputExistsError
-
-    outputs = [layout.predictions_path(model_dir, tag)] + ([layout.scores_path(model_dir, tag)] if save_scores else [])
-    existing = next((path for path in outputs if os.path.exists(path)), None)
-    if existing and not overwrite:
-        raise OutputExistsError(f"{existing} holds an earlier run's results; pass --overwrite to replace them")
-
-
 def predict_main(argv=None):
     """``test.py``: writes M/model/results/predictions_{tag}.csv."""
     parser = predict_parser()
@@ -99,12 +88,13 @@ def predict_main(argv=None):
     check_model_size(parser, args)
     layout.test_dir(args.test_data_dir, args.tag)
     layout.test_weights(args.model_dir, args.tag, args.weights)
-    check_new_predictions(args.model_dir, args.tag, args.save_scores, args.overwrite)
+    layout.check_new_predictions(args.model_dir, args.tag, args.save_scores, args.overwrite)
     import_tensorflow()
     from convrnn_bl.training import predict_bl
 
     predict_bl(args.test_data_dir, args.model_dir, args.tag, batch_size=args.batch_size, weights=args.weights,
-               image_size=args.image_size, width_multiplier=args.width_multiplier, save_scores=args.save_scores)
+               image_size=args.image_size, width_multiplier=args.width_multiplier, save_scores=args.save_scores,
+               overwrite=args.overwrite)
 
 
 def speed_accuracy_parser(prog="speed_accuracy.py"):

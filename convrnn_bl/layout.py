@@ -34,6 +34,17 @@ def scores_path(model_dir, tag):
     return os.path.join(model_dir, "model", "results", f"scores_{tag}.npz")
 
 
+def check_new_predictions(model_dir, tag, save_scores, overwrite):
+    """Refuses (OutputExistsError) an earlier run's predictions_{tag}.csv (or scores_{tag}.npz
+    with ``save_scores``) unless ``overwrite``: the original replaced them silently."""
+    from drc.core.errors import OutputExistsError
+
+    outputs = [predictions_path(model_dir, tag)] + ([scores_path(model_dir, tag)] if save_scores else [])
+    existing = next((path for path in outputs if os.path.exists(path)), None)
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing} holds an earlier run's results; pass --overwrite to replace them")
+
+
 def training_dirs(data_dir):
     """``D/train_16classes`` and ``D/val_16classes`` (the original's), else ``D/train`` and
     ``D/val`` (what create_subset_image_directories.py writes)."""

@@ -20,7 +20,7 @@ from convrnn_bl.errors import WeightFileError
 from convrnn_bl.models import bl_net, freeze_all_but_readout
 from convrnn_bl.weights import load_keras2_weights, save_keras2_weights
 from drc.core import checkpoints, distribute, epoch_data
-from drc.core.runs import check_log_continuable, history_from_log
+from drc.core.runs import check_log_continuable, history_from_log, write_csv_atomic, write_npz_atomic
 from drc.core.validation import check_choice, check_int, check_number, check_out_folder
 
 
@@ -184,13 +184,14 @@ def train_bl(data_dir, model_dir, tag, batch_size=128, epochs=100, pretrained=Tr
 
 
 def predict_bl(test_data_dir, model_dir, tag, batch_size=128, weights=None, image_size=224,
-               width_multiplier=1.0, n_timesteps=8, save_scores=False, verbose=1):
+               width_multiplier=1.0, n_timesteps=8, save_scores=False, overwrite=False, verbose=1):
     """Predicts the test images of a condition as SATBench's test.py; writes the CSV.
 
     The CSV ``model_dir/model/results/predictions_{tag}.csv`` has columns file_paths,
     file_names, labels, predictions_exit0..{T-1} (argmax per time step), with pandas' index as
     the first column, as the original. With ``save_scores`` the softmax outputs (T, N, C), the
-    labels, file paths and the model's FLOPs per exit also go to ``scores_{tag}.npz``.
+    labels, file paths and the model's FLOPs per exit also go to ``scores_{tag}.npz``. Earlier
+    results of the tag are refused unless ``overwrite``; files are written atomically.
 
     Returns:
         {"csv", "frame", "scores" (path or None), "weight_report"}.
@@ -199,6 +200,7 @@ def predict_bl(test_data_dir, model_dir, tag, batch_size=128, weights=None, imag
         raise ValueError(f"unknown tag {tag!r}; allowed: {', '.join(layout.TAGS)}")
     folder = layout.test_dir(test_data_dir, tag)
     weights_path = layout.test_weights(model_dir, tag, weights)
+    layout.check_new_predictions(model_dir, tag, save_scores, overwrite)
     images, file_paths, labels, class_names = test_dataset(folder, tag, batch_size, image_size)
 
     model = bl_net(keras.Input((image_size, image_size, 3)), classes=len(class_names),
@@ -222,13 +224,13 @@ def predict_bl(test_data_dir, model_dir, tag, batch_size=128, weights=None, imag
         frame[f"predictions_exit{t}"] = np.argmax(score, axis=1)
     csv_path = layout.predictions_path(model_dir, tag)
     os.makedirs(os.path.dirname(csv_path), exist_ok=True)
-    frame.to_csv(csv_path)
+    write_csv_atomic(csv_path, frame, index=True)
     npz_path = None
     if save_scores:
         from convrnn_bl.speed_accuracy import flops_per_exit
 
         npz_path = layout.scores_path(model_dir, tag)
-        np.savez_compressed(npz_path, probabilities=np.stack(scores).astype(np.float32),
+        write_npz_atomic(npz_path, probabilities=np.stack(scores).astype(np.float32),
                             labels=labels, file_paths=np.array(file_paths),
                             class_names=np.array(class_names), flops=flops_per_exit(model))
     if verbose:

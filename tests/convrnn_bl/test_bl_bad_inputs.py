@@ -6,6 +6,7 @@ import sys
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 
@@ -178,7 +179,7 @@ def test_a_second_test_run_is_refused_naming_the_file_and_overwrite(tested_model
 
 def test_earlier_scores_are_refused_with_save_scores_only(tested_model_dir):
     from convrnn_bl import layout
-    from convrnn_bl.commands import check_new_predictions
+    from convrnn_bl.layout import check_new_predictions
     from drc.core.errors import OutputExistsError
 
     _, model_dir = tested_model_dir
@@ -187,6 +188,24 @@ def test_earlier_scores_are_refused_with_save_scores_only(tested_model_dir):
     with pytest.raises(OutputExistsError, match="scores_color.npz holds an earlier run's results; pass --overwrite"):
         check_new_predictions(model_dir, "color", save_scores=True, overwrite=False)
     check_new_predictions(model_dir, "color", save_scores=True, overwrite=True)
+
+
+def test_predict_bl_refuses_earlier_predictions_and_replaces_them_whole_with_overwrite(tested_model_dir):
+    from convrnn_bl import layout
+    from convrnn_bl.training import predict_bl
+    from drc.core.errors import OutputExistsError
+
+    test_dir, model_dir = tested_model_dir
+    csv = layout.predictions_path(model_dir, "color")
+    with pytest.raises(OutputExistsError, match="predictions_color.csv holds an earlier run's results"):
+        predict_bl(test_dir, model_dir, "color", image_size=64, width_multiplier=0.05, n_timesteps=2, verbose=0)
+    assert open(csv).read() == "earlier results\n"
+    out = predict_bl(test_dir, model_dir, "color", image_size=64, width_multiplier=0.05, n_timesteps=2,
+                     overwrite=True, verbose=0)
+    frame = pd.read_csv(csv, index_col=0)
+    assert list(frame.columns) == ["file_paths", "file_names", "labels", "predictions_exit0", "predictions_exit1"]
+    assert len(frame) == len(out["frame"]) > 0
+    assert not [n for n in os.listdir(os.path.dirname(csv)) if "partial" in n]
 
 
 def test_bl_speed_accuracy_refuses_a_negative_seed_before_making_out(tmp_path, cli_refused):
