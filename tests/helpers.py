@@ -197,3 +197,14 @@ def interrupt_at(epoch, batch):
                 raise Interrupted(f"epoch {epoch}, batch {batch}")
 
     return lambda stage: [Interrupt()]
+
+
+def run_killable(argv, kill_at=None, timeout=900):
+    """Runs the command ``argv`` (a training script) in a subprocess on the CPU; with ``kill_at``
+    (``stage:epoch:batch`` or ``stage:epoch:backup``, drc.core.checkpoints' ``DRC_KILL_AT``) it is
+    killed with SIGKILL at that point. Returns the CompletedProcess (output as text)."""
+    env = {k: v for k, v in os.environ.items() if k != "DRC_KILL_AT"}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    if kill_at:
+        env["DRC_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, *map(str, argv)], capture_output=True, text=True, env=env, timeout=timeout)

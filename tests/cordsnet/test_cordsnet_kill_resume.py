@@ -7,12 +7,12 @@ flips and CutMix/MixUp draws depend on (seed, epoch) alone, so CPU training is d
 across the restart); the resumed run leaves the files written before the kill as they were."""
 import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.helpers import run_killable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "cordsnet", "main_training_1_compatibility.py")
@@ -25,12 +25,7 @@ pytestmark = pytest.mark.slow
 
 
 def _train(results_dir, kill_at=None):
-    env = {k: v for k, v in os.environ.items() if k != "DRC_KILL_AT"}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    if kill_at:
-        env["DRC_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, SCRIPT, *TINY, "--results_dir", str(results_dir)], capture_output=True,
-                          text=True, env=env, timeout=900)
+    return run_killable([SCRIPT, *TINY, "--results_dir", results_dir], kill_at)
 
 
 def _folder(results_dir):

@@ -7,12 +7,12 @@ every process; only the validation pass differs in the last float digits (thread
 so values are compared to rtol 1e-5."""
 import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.helpers import run_killable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN = os.path.join(ROOT, "scripts", "rsrnn", "train.py")
@@ -23,12 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 def _train(out, kill_at=None):
-    env = {k: v for k, v in os.environ.items() if k != "DRC_KILL_AT"}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    if kill_at:
-        env["DRC_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, TRAIN, *TINY, "--out", str(out)], capture_output=True, text=True, env=env,
-                          timeout=900)
+    return run_killable([TRAIN, *TINY, "--out", out], kill_at)
 
 
 def _weights(out):

@@ -6,11 +6,12 @@ the resumed epoch). A full disk is one line, leaves nothing behind, and the next
 import os
 import signal
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.helpers import run_killable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(ROOT, "scripts", "whatwhere")
@@ -21,13 +22,8 @@ pytestmark = pytest.mark.slow
 
 
 def _train(model, out, kill_at=None):
-    env = {k: v for k, v in os.environ.items() if k != "DRC_KILL_AT"}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    if kill_at:
-        env["DRC_KILL_AT"] = kill_at
     script, *flags = COMMANDS[model]
-    return subprocess.run([sys.executable, os.path.join(SCRIPTS, script), *flags, "--out", str(out), *TINY],
-                          capture_output=True, text=True, env=env, timeout=600)
+    return run_killable([os.path.join(SCRIPTS, script), *flags, "--out", out, *TINY], kill_at)
 
 
 def _weights(path):
