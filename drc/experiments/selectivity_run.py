@@ -47,11 +47,15 @@ def run_selectivity(student=None, teacher=None, out=os.path.join("results", "drc
     from drc.experiments import selectivity
 
     selectivity.GratingGrid.regular(**{"spatial": [1.0], "temporal": [0.0], **grid, "n_steps": 1})  # checks
+    from drc.experiments.selectivity_report import load_student, preprocessing_for, write_report
+
+    model = None
+    if student:  # a given student's layer is checked before ``out`` is made (a trained one's after training)
+        model = load_student(student)
+        selectivity.early_layer(model, layer)
     from drc.core.runs import check_out_dir
 
     check_out_dir(out, OUTPUTS, overwrite)
-
-    from drc.experiments.selectivity_report import load_student, preprocessing_for, write_report
 
     start = time.perf_counter()
     extra, student_path = {}, student
@@ -65,7 +69,7 @@ def run_selectivity(student=None, teacher=None, out=os.path.join("results", "drc
                              "teacher_val_accuracy": row.get("teacher_val_accuracy"),
                              "seconds": round(time.perf_counter() - start, 1), **sizes}
     preprocessing, source = preprocessing_for(student_path, teacher)
-    model = load_student(student_path)
+    model = load_student(student_path) if model is None else model
     extra.update(student=student_path, preprocessing=source)
     summary = write_report(model, grid, preprocessing, out, where=where, layer=layer, skip=skip, seed=seed,
                            extra=extra)

@@ -118,6 +118,18 @@ def test_a_student_s_first_layer_is_analysed_and_its_control_is_freshly_initiali
         selectivity.analyse_student(student, selectivity.GratingGrid.regular([1], [0], 1, 3, n_steps=5), record)
 
 
+def test_an_unknown_layer_of_a_given_student_is_refused_before_out_is_made(tmp_path):
+    from drc.experiments.selectivity_run import run_selectivity
+    from students import student3
+
+    path = str(tmp_path / "student.keras")
+    student3(sample=4, res=7, channels=1, rnn_layer1=6, rnn_layer2=4, num_feature=3, conv_rnn_type="gru",
+             add_coordinates=True, time_pool="average_pool").save(path)
+    with pytest.raises(selectivity.UsageError, match="the student has no layer 'no_such_layer'"):
+        run_selectivity(student=path, layer="no_such_layer", out=str(tmp_path / "out"))
+    assert sorted(os.listdir(tmp_path)) == ["student.keras"]
+
+
 @pytest.mark.parametrize("args, words", [
     (["--student", "no/such/student.keras"], "no such file"),
     (["--spatial", "1,x"], "comma-separated numbers"),
