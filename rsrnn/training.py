@@ -63,6 +63,12 @@ class TrainConfig:
                              f"({self.output_size} px); use --output_size <= --canvas_size")
         if not self.learning_rate > 0:
             raise RSRNNError(f"--learning_rate {self.learning_rate!r} must be > 0")
+        for name in ("n_train", "n_test"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise RSRNNError(f"--{name} {value!r} must be a positive integer (or None: all images)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2 ** 32:
+            raise RSRNNError(f"--seed {self.seed!r} must be an integer in 0..{2 ** 32 - 1}")
 
     def model_kwargs(self, pixel_mean, pixel_std, n_classes=10):
         """Arguments of ``build_model`` for this configuration."""
@@ -74,19 +80,25 @@ class TrainConfig:
 
 def prepare_out_dir(config):
     """The run folder: resumes an interrupted run (its backup exists), refuses a finished one
-    unless ``overwrite`` (which clears it); returns True when resuming."""
+    unless ``overwrite``; returns True when resuming. Nothing is removed here: see
+    :func:`clear_earlier_run`, called once the inputs have loaded."""
     from drc.core.runs import check_out_dir
 
     out = config.out
     if os.path.isdir(os.path.join(out, BACKUP)) and not config.overwrite:
         return True
     check_out_dir(out, (CHECKPOINT, LOG, INFO), overwrite=config.overwrite, error=RSRNNError, create=False)
-    if config.overwrite:
-        for name in (CHECKPOINT, LOG, INFO):
-            if os.path.exists(os.path.join(out, name)):
-                os.remove(os.path.join(out, name))
-        shutil.rmtree(os.path.join(out, BACKUP), ignore_errors=True)
     return False
+
+
+def clear_earlier_run(config):
+    """With ``overwrite``, removes an earlier run's files from the run folder."""
+    if not config.overwrite:
+        return
+    for name in (CHECKPOINT, LOG, INFO):
+        if os.path.exists(os.path.join(config.out, name)):
+            os.remove(os.path.join(config.out, name))
+    shutil.rmtree(os.path.join(config.out, BACKUP), ignore_errors=True)
 
 
 def _every_epoch_checkpoint():
@@ -130,6 +142,7 @@ def train(config):
         config.dataset, config.canvas_size, config.data_path, config.seed, config.n_train, config.n_test,
         config.class_list)
     pixel_mean, pixel_std = float(x_train.mean()), float(x_train.std())
+    clear_earlier_run(config)
     root = distribute.worker_root(config.out, strategy)
     os.makedirs(root, exist_ok=True)
     info = {"config": dataclasses.asdict(config), "pixel_mean": pixel_mean, "pixel_std": pixel_std,

@@ -94,6 +94,16 @@ class TrainConfig:
             raise WhatWhereError(f"optimizer={self.optimizer!r} is unknown; allowed: adam, sgd")
         if self.model == "where" and not self.what_model:
             raise WhatWhereError("model='where' needs what_model (a trained What .keras file)")
+        if self.what_model and not os.path.isfile(self.what_model):
+            raise WhatWhereError(f"what_model={self.what_model!r}: no such file")
+        check_count("N_pic", self.N_pic)
+        check_count("n_accuracy", self.n_accuracy)
+        for name in ("lr", "rho"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+                raise WhatWhereError(f"{name}={value!r} must be a number > 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2 ** 32:
+            raise WhatWhereError(f"seed={self.seed!r} must be an integer in 0..{2 ** 32 - 1}")
 
     def stages(self):
         stages = SCHEDULES[self.model]["stages"][::self.stage_step][:self.max_stages]
@@ -188,9 +198,8 @@ def train(config):
     backup = os.path.join(out, "backup")
     info_path = os.path.join(out, "run_info.json")
     if not os.path.isdir(backup) or config.overwrite:
-        check_out_dir(out, [f"{config.model}.keras", "training.log"], config.overwrite, error=WhatWhereError)
-        if config.overwrite and os.path.isdir(backup):
-            shutil.rmtree(backup)
+        check_out_dir(out, [f"{config.model}.keras", "training.log"], config.overwrite, error=WhatWhereError,
+                      create=False)  # made, and an earlier run's backup cleared, once the data have loaded
     elif os.path.exists(info_path):
         import json
         with open(info_path) as f:
@@ -204,6 +213,9 @@ def train(config):
     x_val, y_val = x_val[:config.n_val], y_val[:config.n_val]
     keras.utils.set_random_seed(config.seed)
     base, train_set, val_set = build_datasets(config, x_train, y_train, x_val, y_val)
+    if config.overwrite and os.path.isdir(backup):
+        shutil.rmtree(backup)
+    os.makedirs(out, exist_ok=True)
     schedule = SCHEDULES[config.model]
     strategy = make_strategy(config.strategy)
     with strategy.scope():

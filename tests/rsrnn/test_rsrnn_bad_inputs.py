@@ -56,3 +56,31 @@ def test_rsrnn_attack_refuses_before_making_out(case, tmp_path, cli_refused):
     argv = ["--checkpoint_path", str(tmp_path / "model.keras"), "--n_images", "8"]
     argv += [a.replace("TMP", str(tmp_path)) for a in flags] + ["--out", str(tmp_path / "out")]
     cli_refused(attack_main, argv, "adv_attack.py", [n.replace("TMP", str(tmp_path)) for n in needles], tmp_path)
+
+
+@pytest.mark.parametrize("field, value, needle", [("n_train", 0, "--n_train 0"), ("n_test", -1, "--n_test -1"),
+                                                  ("seed", -1, "--seed -1"), ("n_train", 2.5, "--n_train 2.5")])
+def test_train_config_refuses_what_the_cli_refuses(field, value, needle, tmp_path):
+    from rsrnn.errors import RSRNNError
+    from rsrnn.training import TrainConfig
+
+    with pytest.raises(RSRNNError, match=needle):
+        TrainConfig(out=str(tmp_path / "run"), **{field: value})
+    assert not (tmp_path / "run").exists()
+
+
+def test_overwrite_keeps_the_earlier_run_when_the_data_fail_to_load(tmp_path):
+    from drc.core.errors import DatasetNotFoundError
+    from rsrnn.training import BACKUP, CHECKPOINT, INFO, LOG, TrainConfig, train
+
+    run = tmp_path / "run"
+    (run / BACKUP).mkdir(parents=True)
+    for name in (CHECKPOINT, LOG, INFO):
+        (run / name).write_text("earlier run")
+    before = sorted(p.name for p in run.iterdir())
+    config = TrainConfig(out=str(run), dataset="image_folder", data_path=str(tmp_path / "nowhere"), overwrite=True,
+                         canvas_size=32, width=4, epochs=1, batch_size=8)
+    with pytest.raises(DatasetNotFoundError, match="nowhere: no train/ folder"):
+        train(config)
+    assert sorted(p.name for p in run.iterdir()) == before
+    assert (run / CHECKPOINT).read_text() == "earlier run"

@@ -65,3 +65,35 @@ def test_where_net_refuses_empty_layers(kwargs, needle, refused, tmp_path):
     from whatwhere.models import build_model
 
     refused(lambda: build_model("where", **kwargs), WhatWhereError, [needle], tmp_path)
+
+
+@pytest.mark.parametrize("field, value, needle", [("lr", -1.0, "lr=-1.0"), ("seed", -1, "seed=-1"),
+                                                  ("N_pic", 0, "N_pic=0"), ("rho", 0, "rho=0"),
+                                                  ("n_accuracy", 0, "n_accuracy=0"),
+                                                  ("what_model", "no/such/what.keras", "no such file")])
+def test_train_config_refuses_what_the_cli_refuses(field, value, needle, tmp_path):
+    from whatwhere.errors import WhatWhereError
+    from whatwhere.training import TrainConfig
+
+    with pytest.raises(WhatWhereError, match=needle):
+        TrainConfig(model="what", out=str(tmp_path / "run"), **{field: value})
+    assert not (tmp_path / "run").exists()
+
+
+def test_overwrite_keeps_the_earlier_run_when_an_input_fails_to_load(tmp_path):
+    from whatwhere.training import TrainConfig, train
+
+    run = tmp_path / "run"
+    (run / "backup" / "epoch-000001").mkdir(parents=True)
+    for name in ("where.keras", "training.log"):
+        (run / name).write_text("earlier run")
+    what = tmp_path / "what" / "what.keras"
+    what.parent.mkdir()
+    what.write_text("not a model")
+    before = sorted(str(p.relative_to(run)) for p in run.rglob("*"))
+    config = TrainConfig(model="where", out=str(run), what_model=str(what), overwrite=True, N_pic=128, N_theta=2,
+                         N_azimuth=4, N_eccentricity=3, N_phase=1, n_train=8, n_val=4, n_accuracy=2,
+                         cache=str(tmp_path / "cache"))
+    with pytest.raises(ValueError, match="what.keras"):
+        train(config)
+    assert sorted(str(p.relative_to(run)) for p in run.rglob("*")) == before
