@@ -38,7 +38,7 @@ class Scale:
     what_optimizer: str = "adam"
     what_lr: float = 1e-3
     n_accuracy: int = 20
-    n_train_where: int = 3000
+    n_train_where: int = 8000
     where_epochs: int = 10
     n_train_transformer: int = 1000
     n_train_stn: int = 400
