@@ -54,6 +54,7 @@ def _drc_config(teacher, tmp_path, n_train, epochs, decoder_epochs):
                          "--val_set_mult", "1", "--verbose", "0", "--save_dir", str(tmp_path)] + SMALL_STUDENT)
 
 
+@pytest.mark.slow  # about 55 s with its teacher; the fast suite runs the seed's v1 command line end to end
 def test_end_to_end_run_lowers_mse_and_writes_every_artefact(small_teacher, tmp_path):
     keras.utils.set_random_seed(1)
     config = _drc_config(small_teacher, tmp_path, n_train=1500, epochs=2, decoder_epochs=1)
