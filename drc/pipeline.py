@@ -165,13 +165,13 @@ def check_input_files(config, image_shape=None, classes=None):
                           what="a DRC teacher")
     else:  # get_teacher trains one: its options and ResNet weights now
         from teachers.config import resnet_weights_choice
-        from teachers.resnet import resolve_resnet_weights
+        from teachers.resnet import fetch_resnet_weights
         from teachers.training import check_teacher_options
 
         options = missing_teacher_config(config)
         check_teacher_options(options)
         if options["network_topology"] == "resnet50_on_imagenet":
-            resolve_resnet_weights(resnet_weights_choice(options.get("resnet_weights")))
+            fetch_resnet_weights(resnet_weights_choice(options.get("resnet_weights")))
 
 
 def get_teacher(config, data, verbose=2):

@@ -17,6 +17,9 @@ from drc.core.preprocessing import resnet_preprocess
 from teachers.split import split_model
 
 IMAGENET_NOTOP_FILE = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+#: Where keras.applications.ResNet50 downloads that file from, and its MD5.
+IMAGENET_NOTOP_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/" + IMAGENET_NOTOP_FILE
+IMAGENET_NOTOP_MD5 = "4d473c1dd8becc155b73f8504c6f6626"
 RESNET_SIDE = 224
 SPLIT_LAYER = "pool1_pool"
 
@@ -59,6 +62,20 @@ def resolve_resnet_weights(spec="imagenet"):
         raise ResNetWeightsError(f"--resnet_weights {spec}: no such file; expected imagenet, none or the path of "
                                  f"{IMAGENET_NOTOP_FILE}")
     return path
+
+
+def fetch_resnet_weights(spec="imagenet", origin=None):
+    """``resolve_resnet_weights``, downloading uncached ImageNet weights into Keras' cache now:
+    a run checks this at its door, so an offline machine is refused before any folder is made."""
+    resolved = resolve_resnet_weights(spec)
+    if resolved != "imagenet":
+        return resolved
+    origin = origin or IMAGENET_NOTOP_URL
+    try:
+        return keras.utils.get_file(IMAGENET_NOTOP_FILE, origin, cache_subdir="models", file_hash=IMAGENET_NOTOP_MD5)
+    except Exception as err:  # get_file raises a bare Exception for failed downloads
+        raise ResNetWeightsError(f"ResNet50 ImageNet weights are not in Keras' cache and could not be downloaded "
+                                 f"from {origin} ({' '.join(str(err).split())[:120]}); {_options_hint()}") from None
 
 
 def resnet50_backbone(input_shape, weights="imagenet"):

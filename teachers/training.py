@@ -28,7 +28,7 @@ from drc.core.runs import check_log_continuable, history_from_log
 from drc.core.validation import BadValueError, check_int, check_number
 from teachers import style_nets
 from teachers.config import TOPOLOGIES, TeacherConfig, resnet_weights_choice
-from teachers.resnet import define_compile_split_model, resolve_resnet_weights
+from teachers.resnet import define_compile_split_model, fetch_resnet_weights
 from teachers.saving import TeacherExistsError, keras_path, save_teacher, teacher_path
 
 BATCH_SIZE = 32
@@ -214,7 +214,7 @@ def train_teacher(config=None, n_classes=None, network_topology=None, *, res=Non
     if os.path.exists(path):
         raise TeacherExistsError(f"{path} exists; teachers are never overwritten: move or delete it first")
     if topology == "resnet50_on_imagenet":
-        resolve_resnet_weights(resnet_weights_choice(c.get("resnet_weights")))  # a bad path fails now
+        fetch_resnet_weights(resnet_weights_choice(c.get("resnet_weights")))  # a bad path or no download fails now
 
     res = _input_res(res)
     (x_fit, y_fit), (x_val, y_val), (x_test, y_test) = _teacher_data(c, dataset, data, res, n_classes)

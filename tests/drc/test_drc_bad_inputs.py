@@ -313,3 +313,21 @@ def test_drc_training_checks_the_teacher_it_would_train_before_making_the_run_fo
     for needle in needles:
         assert needle in err, err
     assert os.listdir(tmp_path) == []  # no saved_models/: the teacher would have been trained in the run
+
+
+def test_drc_training_fetches_a_resnet_teacher_s_imagenet_weights_before_making_the_run_folder(tmp_path, capsys,
+                                                                                             monkeypatch):
+    """Uncached ImageNet weights and no way to download them (a closed local port): one line
+    naming the origin before the run folder is made, not a failure after it."""
+    from teachers import resnet
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv("DRC_RESNET_WEIGHTS", raising=False)
+    monkeypatch.setattr(resnet, "IMAGENET_NOTOP_URL", "http://127.0.0.1:9/" + resnet.IMAGENET_NOTOP_FILE)
+    argv = ["--dataset", "fashion_mnist_subset", "--val_size", "500", "--teacher_net", str(tmp_path / "none.keras"),
+            "--network_topology", "resnet50_on_imagenet", "--save_dir", str(tmp_path / "out")]
+    code, err = run_script("scripts/DRC_training.py", argv, capsys, monkeypatch)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert "could not be downloaded from http://127.0.0.1:9/" in err and "--resnet_weights none" in err
+    assert sorted(os.listdir(tmp_path)) == []

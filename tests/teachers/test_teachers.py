@@ -256,6 +256,24 @@ def test_offline_imagenet_weights_give_a_clear_error(tmp_path, monkeypatch):
     assert resnet_module.IMAGENET_NOTOP_FILE in message
 
 
+def test_uncached_imagenet_weights_are_fetched_at_the_door_or_refused_in_one_line(tmp_path, monkeypatch):
+    """A real download from a closed local port fails: one line naming the origin and the ways out;
+    a cached file or 'none' needs no download."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    origin = "http://127.0.0.1:9/" + resnet_module.IMAGENET_NOTOP_FILE
+    with pytest.raises(resnet_module.ResNetWeightsError) as err:
+        resnet_module.fetch_resnet_weights("imagenet", origin=origin)
+    message = str(err.value)
+    assert "\n" not in message and "could not be downloaded from " + origin in message
+    assert "--resnet_weights none" in message
+    assert not (tmp_path / "keras" / "models" / resnet_module.IMAGENET_NOTOP_FILE).exists()
+    assert resnet_module.fetch_resnet_weights("none", origin=origin) is None
+    cached = tmp_path / "keras" / "models" / resnet_module.IMAGENET_NOTOP_FILE
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(b"")
+    assert resnet_module.fetch_resnet_weights("imagenet", origin=origin) == str(cached)
+
+
 # ---------------------------------------------------------------- saving and loading
 
 @pytest.fixture
