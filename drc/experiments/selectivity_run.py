@@ -50,9 +50,16 @@ def run_selectivity(student=None, teacher=None, out=os.path.join("results", "drc
     from drc.experiments.selectivity_report import load_student, preprocessing_for, write_report
 
     model = None
-    if student:  # a given student's layer is checked before ``out`` is made (a trained one's after training)
+    if student:
         model = load_student(student)
         selectivity.early_layer(model, layer)
+    elif layer is not None:  # the student to be trained: its layer names from an untrained copy
+        from drc.experiments.quick_student import quick_student_layer_names
+
+        sizes = {k: QUICK_STUDENT[k] for k in ("rnn_layer1", "rnn_layer2")} if quick else {}
+        names = quick_student_layer_names(**sizes)
+        if layer not in names:
+            raise UsageError(f"the student to be trained will have no layer {layer!r}; layers: {names}")
     from drc.core.runs import check_out_dir
 
     check_out_dir(out, OUTPUTS, overwrite)

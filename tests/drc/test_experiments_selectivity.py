@@ -130,6 +130,17 @@ def test_an_unknown_layer_of_a_given_student_is_refused_before_out_is_made(tmp_p
     assert sorted(os.listdir(tmp_path)) == ["student.keras"]
 
 
+def test_an_unknown_layer_of_the_student_to_be_trained_is_refused_before_training(tmp_path):
+    from drc.experiments.quick_student import quick_student_layer_names
+    from drc.experiments.selectivity_run import QUICK_STUDENT, run_selectivity
+
+    names = quick_student_layer_names(rnn_layer1=QUICK_STUDENT["rnn_layer1"], rnn_layer2=QUICK_STUDENT["rnn_layer2"])
+    assert "convLSTM10" in names  # student3's first ConvRNN layer
+    with pytest.raises(selectivity.UsageError, match="the student to be trained will have no layer 'nope'"):
+        run_selectivity(layer="nope", quick=True, out=str(tmp_path / "out"))
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("args, words", [
     (["--student", "no/such/student.keras"], "no such file"),
     (["--spatial", "1,x"], "comma-separated numbers"),
