@@ -193,6 +193,10 @@ def plot_summary(summary, path, dataset):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (n + 3)), ncol=2, fontsize=8)
     return save_figure(fig, path, dpi=110)
 
+#: The unit table's columns of preferred frequencies (drc.experiments.selectivity).
+SF, TF = "preferred_sf_cycles_per_image", "preferred_tf_cycles_per_step"
+
+
 def _jitter(values, grid, rng):
     """Values on a grid moved by up to a quarter of the smallest grid spacing (to show overlaps)."""
     spacing = np.min(np.diff(np.unique(grid))) if len(np.unique(grid)) > 1 else 1.0

@@ -175,3 +175,16 @@ def test_the_script_trains_a_student_and_writes_the_analysis(tmp_path):
     assert 0 < summary["training"]["test_accuracy_mean"] <= 1
     for name in ("preferred_frequencies.png", "separability_hist.png", "matrices_trained.png"):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_preferred_frequency_and_separability_plots_are_written(tmp_path):
+    """The report's figures from unit tables (a fast check; the slow test draws them end to end)."""
+    import matplotlib.image
+    from drc import figures
+
+    grid = selectivity.GratingGrid.regular([0.5, 1.5, 2.5], [0.0, 0.25], 4, 3, n_steps=4)
+    table = pd.DataFrame({figures.SF: [0.5, 1.5, 2.5, 1.5], figures.TF: [0.0, 0.25, 0.25, 0.0],
+                          "separability": [0.9, 0.5, 0.7, 0.95]})
+    path = figures.plot_preferred({"trained": table, "untrained": table.iloc[:2]}, grid, str(tmp_path / "p.png"))
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[1] > image.shape[0] > 100  # two panels side by side
