@@ -438,6 +438,7 @@ def run_drc(config, root=None):
     removed when the run completes."""
     config = as_dict(config)
     name = resolve_dataset(config.get("dataset"), config["n_classes"])
+    distribute.check_strategy(config.get("strategy") or "auto")  # before a teacher's weights are fetched
     check_input_files(config, datasets.IMAGE_SHAPES[name], datasets.N_CLASSES[name])
     key = config_key(config)
     strategy = _strategy(config)

@@ -83,20 +83,29 @@ def cluster_config():
     return tf_config_from_slurm()
 
 
+def check_strategy(name="auto"):
+    """Refuses (StrategyError) an unknown ``name``, or ``multiworker`` without a cluster, without
+    creating anything; returns the cluster description of ``multiworker`` (else None)."""
+    if name not in STRATEGIES:
+        raise StrategyError(f"--strategy {name!r} is unknown; allowed: {', '.join(STRATEGIES)}")
+    if name != "multiworker":
+        return None
+    config = cluster_config()
+    if config is None:
+        raise StrategyError("--strategy multiworker needs TF_CONFIG (or a SLURM step with several tasks) "
+                            "describing the cluster")
+    return config
+
+
 def make_strategy(name="auto"):
     """The strategy ``name`` (see the module docstring). Created once per process: a
     MultiWorkerMirroredStrategy must be made before TensorFlow runs anything else."""
-    if name not in STRATEGIES:
-        raise StrategyError(f"--strategy {name!r} is unknown; allowed: {', '.join(STRATEGIES)}")
+    config = check_strategy(name)
     if name in _created:
         return _created[name]
     import tensorflow as tf
 
     if name == "multiworker":
-        config = cluster_config()
-        if config is None:
-            raise StrategyError("--strategy multiworker needs TF_CONFIG (or a SLURM step with several tasks) "
-                                "describing the cluster")
         os.environ["TF_CONFIG"] = json.dumps(config)
         from drc.core import keras_multiworker
 
