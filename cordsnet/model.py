@@ -191,9 +191,9 @@ class CordsNet(keras.Model):
         captures tensors fails intermittently (``AddN ... Input 0: [0] != input 1``)."""
         if steps == 0:
             return list(states), initial
-        constants = tf.nest.flatten({"kernels": kernels, "drive0": drive0, "skip_in": skip_in})
-        present = [i for i, c in enumerate(constants) if c is not None]
         structure = {"kernels": kernels, "drive0": drive0, "skip_in": skip_in}
+        constants = tf.nest.flatten(structure)
+        present = [i for i, c in enumerate(constants) if c is not None]  # no drives in a blank period
         n = len(states)
 
         def body(t, accumulated, carried, *s):

@@ -12,6 +12,7 @@ import os
 import shutil
 from dataclasses import dataclass
 
+from drc.core.validation import check_int
 from rsrnn.data import DATASETS
 from rsrnn.errors import RSRNNError
 from rsrnn.names import MODEL_NAMES
@@ -63,12 +64,9 @@ class TrainConfig:
                              f"({self.output_size} px); use --output_size <= --canvas_size")
         if not self.learning_rate > 0:
             raise RSRNNError(f"--learning_rate {self.learning_rate!r} must be > 0")
-        for name in ("n_train", "n_test"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise RSRNNError(f"--{name} {value!r} must be a positive integer (or None: all images)")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2 ** 32:
-            raise RSRNNError(f"--seed {self.seed!r} must be an integer in 0..{2 ** 32 - 1}")
+        for name in ("n_train", "n_test"):  # None: all images
+            check_int(getattr(self, name), f"--{name}", minimum=1, allow_none=True)
+        check_int(self.seed, "--seed", minimum=0, maximum=2 ** 32 - 1)
 
     def model_kwargs(self, pixel_mean, pixel_std, n_classes=10):
         """Arguments of ``build_model`` for this configuration."""

@@ -20,6 +20,7 @@ import numpy as np
 from drc.core.datasets import load_dataset
 from drc.core import checkpoints
 from drc.core.runs import check_out_dir, history_from_log, write_json_atomic
+from drc.core.validation import check_int, check_number
 from whatwhere.canvas import CanvasConfig, what_canvases, WhatCanvasConfig
 from whatwhere.errors import check_count, WhatWhereError
 from whatwhere.names import MODELS
@@ -99,11 +100,8 @@ class TrainConfig:
         check_count("N_pic", self.N_pic)
         check_count("n_accuracy", self.n_accuracy)
         for name in ("lr", "rho"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-                raise WhatWhereError(f"{name}={value!r} must be a number > 0")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2 ** 32:
-            raise WhatWhereError(f"seed={self.seed!r} must be an integer in 0..{2 ** 32 - 1}")
+            check_number(getattr(self, name), name, above=0, allow_none=True)
+        check_int(self.seed, "seed", minimum=0, maximum=2 ** 32 - 1)
 
     def stages(self):
         stages = SCHEDULES[self.model]["stages"][::self.stage_step][:self.max_stages]

@@ -58,13 +58,14 @@ def test_rsrnn_attack_refuses_before_making_out(case, tmp_path, cli_refused):
     cli_refused(attack_main, argv, "adv_attack.py", [n.replace("TMP", str(tmp_path)) for n in needles], tmp_path)
 
 
-@pytest.mark.parametrize("field, value, needle", [("n_train", 0, "--n_train 0"), ("n_test", -1, "--n_test -1"),
-                                                  ("seed", -1, "--seed -1"), ("n_train", 2.5, "--n_train 2.5")])
-def test_train_config_refuses_what_the_cli_refuses(field, value, needle, tmp_path):
-    from rsrnn.errors import RSRNNError
+@pytest.mark.parametrize("field, value, error, needle", [
+    ("n_train", 0, "BadValueError", "--n_train 0"), ("n_test", -1, "BadValueError", "--n_test -1"),
+    ("seed", -1, "BadValueError", "--seed -1"), ("n_train", 2.5, "BadTypeError", "--n_train 2.5")])
+def test_train_config_refuses_what_the_cli_refuses(field, value, error, needle, tmp_path):
+    from drc.core import validation
     from rsrnn.training import TrainConfig
 
-    with pytest.raises(RSRNNError, match=needle):
+    with pytest.raises(getattr(validation, error), match=needle):
         TrainConfig(out=str(tmp_path / "run"), **{field: value})
     assert not (tmp_path / "run").exists()
 

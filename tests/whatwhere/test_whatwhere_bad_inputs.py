@@ -67,15 +67,17 @@ def test_where_net_refuses_empty_layers(kwargs, needle, refused, tmp_path):
     refused(lambda: build_model("where", **kwargs), WhatWhereError, [needle], tmp_path)
 
 
-@pytest.mark.parametrize("field, value, needle", [("lr", -1.0, "lr=-1.0"), ("seed", -1, "seed=-1"),
-                                                  ("N_pic", 0, "N_pic=0"), ("rho", 0, "rho=0"),
-                                                  ("n_accuracy", 0, "n_accuracy=0"),
-                                                  ("what_model", "no/such/what.keras", "no such file")])
-def test_train_config_refuses_what_the_cli_refuses(field, value, needle, tmp_path):
-    from whatwhere.errors import WhatWhereError
+@pytest.mark.parametrize("field, value, error, needle", [
+    ("lr", -1.0, "BadValueError", "lr=-1.0"), ("seed", -1, "BadValueError", "seed=-1"),
+    ("N_pic", 0, "WhatWhereError", "N_pic=0"), ("rho", 0, "BadValueError", "rho=0"),
+    ("n_accuracy", 0, "WhatWhereError", "n_accuracy=0"),
+    ("what_model", "no/such/what.keras", "WhatWhereError", "no such file")])
+def test_train_config_refuses_what_the_cli_refuses(field, value, error, needle, tmp_path):
+    from drc.core import validation
+    from whatwhere import errors
     from whatwhere.training import TrainConfig
 
-    with pytest.raises(WhatWhereError, match=needle):
+    with pytest.raises(getattr(validation, error, None) or getattr(errors, error), match=needle):
         TrainConfig(model="what", out=str(tmp_path / "run"), **{field: value})
     assert not (tmp_path / "run").exists()
 
