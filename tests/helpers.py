@@ -12,12 +12,14 @@ references. The fixtures that use them are in tests/conftest.py.
   ``BlurSplit_color/0..4``, ``NoiseSplit_gray_contrast0.2/0..4`` with class names in the file
   names, reformat's input).
 """
+import contextlib
 import os
 import subprocess
 import sys
 
 import cv2
 import numpy as np
+import pytest
 
 from drc.core import datasets
 
@@ -208,3 +210,19 @@ def run_killable(argv, kill_at=None, timeout=900):
     if kill_at:
         env["DRC_KILL_AT"] = kill_at
     return subprocess.run([sys.executable, *map(str, argv)], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+
+
+@contextlib.contextmanager
+def small_disk(folder, size):
+    """A tmpfs of ``size`` (mount's syntax: "3m", "256k") at the new folder ``folder``, for
+    full-disk tests (root only: mark them :data:`needs_root`); yields ``resize(new_size)``;
+    unmounted at the end."""
+    os.makedirs(folder)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+    try:
+        yield lambda new_size: subprocess.run(["mount", "-o", f"remount,size={new_size}", str(folder)], check=True)
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

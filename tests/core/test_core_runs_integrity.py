@@ -11,6 +11,7 @@ import pytest
 
 from drc.core import runs
 from drc.core.errors import UsageError
+from tests.helpers import needs_root, small_disk
 
 
 def _log(path, rows):
@@ -75,19 +76,15 @@ def test_full_disk_is_one_line_naming_path_and_free_space(tmp_path):
     runs.ensure_space(path, 1)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+@needs_root
 def test_writes_on_a_really_full_tmpfs(tmp_path):
     mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)
-    try:
+    with small_disk(mount, "256k"):
         with pytest.raises(runs.StorageError) as err:
             with runs.storage_guard(str(mount / "big.bin")), open(mount / "big.bin", "wb") as f:
                 f.write(b"\0" * (1 << 20))
                 f.flush()
         assert str(mount / "big.bin") in str(err.value)
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
 
 
 def test_log_of_a_finished_run_is_never_restarted(tmp_path):

@@ -12,6 +12,8 @@ import sys
 import pandas as pd
 import pytest
 
+from tests.helpers import make_fashion_mnist_folder, needs_root, small_disk
+
 HERE = os.path.dirname(__file__)
 SCRIPT = os.path.join(HERE, "..", "..", "scripts", "DRC_training.py")
 SUMMARY = "summary_dataframe_DRC_training_data"
@@ -51,6 +53,7 @@ def _run_folder(folder):
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     root = tmp_path_factory.mktemp("drc_resume")
+    make_fashion_mnist_folder(root / "fmnist", n_train=160, n_test=64)
     subprocess.run([sys.executable, os.path.join(HERE, "drc_resume_runner.py"), str(root)], check=True,
                    capture_output=True)
     rc, out, err = _run(root, root / "whole")
@@ -118,20 +121,16 @@ def test_two_runs_finishing_into_one_folder_keep_both_rows(prepared):
     assert len(os.listdir(shared / "saved_models")) == 2
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+@needs_root
 def test_full_disk_run_leaves_no_litter_and_the_next_run_trains(prepared, tmp_path):
     disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], check=True)
-    try:
+    with small_disk(disk, "1m") as resize:
         rc, out, err = _run(prepared, disk)
         assert rc == 2 and "Traceback" not in err
         line = err.strip().splitlines()[-1]
         assert "not enough disk space to write" in line and "student_backup" in line and "MiB free" in line
         assert os.listdir(disk / "saved_models") == []  # neither the run folder nor its .in_progress entry
-        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        resize("64m")
         rc, out, err = _run(prepared, disk)
         assert rc == 0, err[-3000:]
         _assert_same_run(disk, prepared / "whole")
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)

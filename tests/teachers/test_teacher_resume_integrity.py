@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.helpers import needs_root, small_disk
+
 RUNNER = os.path.join(os.path.dirname(__file__), "teacher_resume_runner.py")
 EPOCHS = 3
 pytestmark = pytest.mark.slow
@@ -106,12 +108,10 @@ def test_log_of_a_finished_teacher_is_not_restarted(tmp_path):
     assert len(_log(path)) == EPOCHS
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+@needs_root
 def test_full_disk_is_one_line_leaves_no_partial_backup_and_resumes(tmp_path, uninterrupted):
     mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=True)
-    try:
+    with small_disk(mount, "3m") as resize:
         path = mount / "teacher.keras"
         first = _train(path)  # no room for even the first backup
         assert first.returncode == 2 and "Traceback" not in first.stderr
@@ -119,14 +119,12 @@ def test_full_disk_is_one_line_leaves_no_partial_backup_and_resumes(tmp_path, un
         assert "not enough disk space to write" in line and str(mount / "teacher.backup") in line
         assert "MiB free" in line
         assert os.listdir(mount) == []  # no litter: no backup folder, no log of redone epochs
-        subprocess.run(["mount", "-o", "remount,size=11m", str(mount)], check=True)
+        resize("11m")
         second = _train(path)  # room for epoch 1's backup, not for epoch 2's beside it
         assert second.returncode == 2 and "not enough disk space" in second.stderr.strip().splitlines()[-1]
         assert os.listdir(mount / "teacher.backup") == ["epoch-000001"]
-        subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
+        resize("64m")
         third = _train(path)
         assert third.returncode == 0, third.stderr[-2000:]
         assert "resuming after epoch 1" in third.stdout
         _same_as_uninterrupted(path, uninterrupted)
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)

@@ -5,13 +5,12 @@ its image, index and the epoch's curriculum stage, and the shuffling generator i
 the resumed epoch). A full disk is one line, leaves nothing behind, and the next run resumes."""
 import os
 import signal
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.helpers import run_killable
+from tests.helpers import needs_root, run_killable, small_disk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(ROOT, "scripts", "whatwhere")
@@ -65,26 +64,22 @@ def test_killed_mid_epoch_resumes_to_the_uninterrupted_run(tmp_path, uninterrupt
     assert sorted(os.listdir(tmp_path)) == sorted(["run_info.json", "training.log", f"{model}.keras"])
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+@needs_root
 def test_full_disk_is_one_line_leaves_nothing_and_the_next_run_resumes(tmp_path, uninterrupted):
     mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=True)
-    try:
+    with small_disk(mount, "3m") as resize:
         out = mount / "what"
         first = _train("what", out)  # no room for the first backup (weights + Adam's moments)
         assert first.returncode == 2 and "Traceback" not in first.stderr
         line = first.stderr.strip().splitlines()[-1]
         assert "not enough disk space to write" in line and str(out / "backup") in line and "MiB free" in line
         assert os.listdir(out) == []  # no backup folder, no log of a redone epoch, no run_info.json
-        subprocess.run(["mount", "-o", "remount,size=10m", str(mount)], check=True)
+        resize("10m")
         second = _train("what", out)  # room for epoch 1's backup, not for epoch 2's beside it
         assert second.returncode == 2 and "not enough disk space" in second.stderr.strip().splitlines()[-1]
         assert os.listdir(out / "backup") == ["epoch-000001"]
-        subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
+        resize("64m")
         third = _train("what", out)
         assert third.returncode == 0, third.stderr[-2000:]
         assert "what: resuming after epoch 1" in third.stdout
         _assert_same_run(out, "what", uninterrupted)
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
